@@ -1,0 +1,1 @@
+"""NMF algorithms: one file per algorithm, each registered by name."""

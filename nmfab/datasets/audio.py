@@ -1,0 +1,70 @@
+"""Reading audio files for the dataset loaders."""
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import DatasetError
+
+AUDIO_EXTENSIONS = (".wav", ".flac")
+
+
+def load_audio(path, sr=None, mono=True, duration=None):
+    """Read an audio file as float32 samples in [-1, 1].
+
+    Parameters
+    ----------
+    path : str or Path
+        A wav, flac (or any format libsndfile reads) file.
+    sr : int or None
+        Target sampling rate; ``None`` keeps the file's rate.
+    mono : bool
+        Average the channels.
+    duration : float or None
+        Keep only the first ``duration`` seconds (the literature's excerpts).
+
+    Returns
+    -------
+    y : np.ndarray
+        Samples, shape (n,) when mono.
+    sr : int
+        The sampling rate of ``y``.
+
+    Raises
+    ------
+    DatasetError
+        When the file is missing or cannot be decoded.
+    """
+    import librosa
+
+    path = Path(path)
+    if not path.is_file():
+        raise DatasetError(f"audio file not found: {path} (check the dataset folder given by --data)")
+    try:
+        y, sr_out = librosa.load(path, sr=sr, mono=mono, duration=duration)
+    except Exception as exc:  # soundfile/audioread raise many types
+        raise DatasetError(f"cannot read audio file {path}: {exc}") from exc
+    return np.asarray(y, dtype=np.float32), int(sr_out)
+
+
+def find_audio(folder, stem):
+    """Return the path of ``folder/stem`` with the first audio extension that exists.
+
+    Raises
+    ------
+    DatasetError
+        When no ``stem.wav`` / ``stem.flac`` exists in ``folder``.
+    """
+    folder = Path(folder)
+    for ext in AUDIO_EXTENSIONS:
+        candidate = folder / f"{stem}{ext}"
+        if candidate.is_file():
+            return candidate
+    raise DatasetError(f"no audio file {stem}.wav or {stem}.flac in {folder}")
+
+
+def require_dir(path, what):
+    """Return ``path`` as a Path, or raise one clear line if it is not a folder."""
+    path = Path(path)
+    if not path.is_dir():
+        raise DatasetError(f"{what} not found: {path} does not exist or is not a folder")
+    return path
