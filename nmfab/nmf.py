@@ -1,0 +1,167 @@
+"""factorize(): the one-call NMF entry point, and its result object."""
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import algorithms
+from .backend import as_float, like, resolve_dtype, to_numpy, is_torch
+from .divergences import beta_divergence, l1_penalty, safe_data
+from .errors import NmfabError
+from .init import initialize
+from . import validation as check
+
+
+@dataclass
+class NMFResult:
+    """Factors and history of one factorization.
+
+    Attributes
+    ----------
+    W, H : arrays (F x K, K x T), same kind and device as V
+    loss : ndarray of float, loss (divergence + penalty) at recorded iterations
+    loss_time : ndarray of float, wall seconds at which each was reached, loss evaluation excluded
+    loss_iter : ndarray of int, the iteration of each record (0 = initial factors)
+    n_iter : int
+    stop_reason : {"tol", "max_iter", "max_time"}
+    info : dict (``pitches`` for the harmonic init, ``algorithm``, ``beta``)
+    """
+
+    W: object
+    H: object
+    loss: np.ndarray
+    loss_time: np.ndarray
+    loss_iter: np.ndarray
+    n_iter: int
+    stop_reason: str
+    info: dict = field(default_factory=dict)
+
+    def as_dict(self):
+        """Numpy arrays and scalars, usable as an experiment step output."""
+        out = dict(W=to_numpy(self.W), H=to_numpy(self.H), loss=self.loss,
+                   loss_time=self.loss_time, loss_iter=self.loss_iter,
+                   n_iter=int(self.n_iter), stop_reason=self.stop_reason)
+        if "pitches" in self.info:
+            out["pitches"] = np.asarray(self.info["pitches"])
+        return out
+
+
+def _sync(x):
+    """Wait for queued device work on ``x`` (CUDA torch), so that clocks are honest."""
+    if is_torch(x) and x.is_cuda:
+        import torch
+        torch.cuda.synchronize(x.device)
+
+
+def _initial_factors(V, rank, init, W0, H0, seed, init_params):
+    """(W, H, info) on the host, from W0/H0 where given and ``init`` otherwise."""
+    Vh = to_numpy(V)
+    if rank is None and (W0 is not None or H0 is not None):
+        rank = (W0.shape[1] if W0 is not None else H0.shape[0])
+    if init != "harmonic" or rank is not None:
+        rank = check.check_rank(rank, V.shape)
+    if W0 is not None and H0 is not None:
+        init = "custom"
+        init_params = dict(init_params, W0=to_numpy(W0), H0=to_numpy(H0))
+    elif init == "custom":
+        raise NmfabError("init='custom' needs both W0 and H0")
+    W, H, info = initialize(Vh, rank, init, seed, **init_params)
+    if init == "harmonic":
+        check.check_rank(W.shape[1], V.shape)
+    W = to_numpy(W0).astype(Vh.dtype) if W0 is not None else W
+    H = to_numpy(H0).astype(Vh.dtype) if H0 is not None else H
+    check.check_factors(W, H, V.shape, W.shape[1])
+    return np.array(W, dtype=Vh.dtype), np.array(H, dtype=Vh.dtype), info
+
+
+def _run(step, V, W, H, beta, l1_H, max_iter, tol, max_time, eval_every):
+    """Iterate ``step``; record the loss every ``eval_every`` iterations (clock paused)."""
+    losses, times, iters = [beta_divergence(V, W, H, beta) + l1_penalty(W, H, l1_H)], [0.0], [0]
+    elapsed, stop, it = 0.0, "max_iter", 0
+    for it in range(1, max_iter + 1):
+        start = time.perf_counter()
+        W, H = step(W, H)
+        record = it % eval_every == 0 or it == max_iter
+        if record:
+            _sync(W)
+        elapsed += time.perf_counter() - start
+        out_of_time = max_time is not None and elapsed >= max_time
+        if record or out_of_time:
+            losses.append(beta_divergence(V, W, H, beta) + l1_penalty(W, H, l1_H))
+            times.append(elapsed)
+            iters.append(it)
+            prev = losses[-2]
+            if tol > 0 and (prev - losses[-1]) < tol * max(abs(prev), np.finfo(float).tiny):
+                stop = "tol"
+                break
+        if out_of_time:
+            stop = "max_time"
+            break
+    return W, H, (np.array(losses), np.array(times), np.array(iters, dtype=int)), it, stop
+
+
+def factorize(V, rank=None, *, algorithm="mu", beta=2.0, init="nndsvda", W0=None, H0=None,
+              fixed_W=None, fixed_H=None, max_iter=200, tol=1e-4, max_time=None, eval_every=10,
+              l1_H=0.0, dtype=None, seed=None, init_params=None, **algorithm_params):
+    """Nonnegative matrix factorization ``V ~ W H`` under the beta-divergence.
+
+    Parameters
+    ----------
+    V : array (F, T), nonnegative (numpy, or torch: results stay on its device)
+    rank : int, optional
+        K, in [1, min(F, T)]; may be left out with W0/H0 or ``init="harmonic"``.
+    algorithm : str
+        A name of :data:`nmfab.algorithms.ALGORITHMS` ("mu", "hals", "nenmf").
+    beta : float
+        2: Euclidean (half squared Frobenius), 1: Kullback-Leibler, 0: Itakura-Saito.
+    init : {"random", "nndsvd", "nndsvda", "nndsvdar", "harmonic", "custom"}
+        Used for the factors not given as W0/H0 (see :func:`nmfab.init.initialize`).
+    W0, H0 : arrays, optional
+        Initial factors (both given: ``init`` is "custom").
+    fixed_W, fixed_H : boolean arrays of length K, optional
+        True = that column of W / row of H is kept fixed (returned bit-identical).
+    max_iter : int
+    tol : float
+        Stop when the loss decreased by less than ``tol`` (relative) over an evaluation interval;
+        0 disables.
+    max_time : float, optional
+        Seconds of algorithm time (loss evaluation excluded).
+    eval_every : int
+        Iterations between loss records.
+    l1_H : float
+        L1 penalty weight on H (``mu`` only), for W columns of unit L1 norm: the loss is
+        ``D(V|WH) + l1_H * sum_k ||w_k||_1 ||h_k||_1`` (scale invariant), and ``mu``
+        rescales each column of W to unit L1 norm after its update (H compensated,
+        loss unchanged), so it is ``D + l1_H * sum(H)`` for those columns.
+    dtype : {"float64", "float32"}, optional
+        Working precision (default float64).
+    seed : int, optional
+    init_params : dict, optional
+        E.g. ``dict(sr=22050, n_fft=2048, midi_pitches=range(21, 109))`` for ``harmonic``.
+    **algorithm_params
+        E.g. ``inner_iter`` for ``nenmf``.
+
+    Returns
+    -------
+    NMFResult
+    """
+    beta = float(beta)
+    spec = algorithms.check_supported(algorithm, beta)
+    check.check_init_name(init)
+    check.check_algorithm_params(spec, algorithm_params, float(l1_H))
+    max_iter = check.check_positive("max_iter", max_iter, integer=True)
+    eval_every = check.check_positive("eval_every", eval_every, integer=True)
+    max_time = check.check_positive("max_time", max_time, allow_none=True)
+    check.check_data(V)
+    V = safe_data(as_float(V, resolve_dtype(V, dtype), copy=beta <= 0), beta)
+    W, H, info = _initial_factors(V, rank, init, W0, H0, seed, dict(init_params or {}))
+    fixed_W = check.check_mask(fixed_W, W.shape[1], "fixed_W")
+    fixed_H = check.check_mask(fixed_H, W.shape[1], "fixed_H")
+    W, H = like(W, V), like(H, V)
+    params = dict(spec.defaults, **algorithm_params)
+    step = spec.make(V, W, H, beta=beta, fixed_W=fixed_W, fixed_H=fixed_H, l1_H=float(l1_H),
+                     **params)
+    W, H, history, n_iter, stop = _run(step, V, W, H, beta, float(l1_H), max_iter, float(tol),
+                                       max_time, eval_every)
+    info.update(algorithm=algorithm, beta=beta)
+    return NMFResult(W, H, *history, n_iter=n_iter, stop_reason=stop, info=info)

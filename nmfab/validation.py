@@ -1,0 +1,79 @@
+"""Checks of factorize() inputs: each failure is one NmfabError line saying what to do."""
+import numpy as np
+
+from .backend import to_numpy
+from .errors import NmfabError
+from .init import INITS
+
+
+def check_data(V):
+    """V must be 2-D, finite and nonnegative."""
+    if getattr(V, "ndim", None) != 2:
+        raise NmfabError(f"V must be a 2-D (F x T) array, got shape {getattr(V, 'shape', None)}")
+    host = to_numpy(V)
+    if not np.all(np.isfinite(host)):
+        raise NmfabError("V contains NaN or infinite entries; clean the spectrogram first")
+    if host.size and host.min() < 0:
+        raise NmfabError(f"V has negative entries (min {host.min():g}); NMF needs V >= 0, "
+                         "use a magnitude or power spectrogram")
+
+
+def check_rank(rank, shape):
+    """0 < rank <= min(F, T)."""
+    if rank is None:
+        raise NmfabError("rank is required (or pass W0/H0, or init='harmonic')")
+    if int(rank) != rank or not 0 < rank <= min(shape):
+        raise NmfabError(f"rank must be an integer in [1, min(F, T)] = [1, {min(shape)}], "
+                         f"got {rank}")
+    return int(rank)
+
+
+def check_init_name(init):
+    """init must be one of INITS."""
+    if init not in INITS:
+        raise NmfabError(f"unknown init {init!r}; choose one of {list(INITS)}")
+
+
+def check_factors(W, H, shape, rank):
+    """W is F x K, H is K x T, both finite and nonnegative."""
+    F, T = shape
+    if tuple(W.shape) != (F, rank) or tuple(H.shape) != (rank, T):
+        raise NmfabError(f"W0/H0 shapes {tuple(W.shape)}/{tuple(H.shape)} do not match V "
+                         f"{(F, T)} and rank {rank}: need ({F}, {rank}) and ({rank}, {T})")
+    for name, X in (("W0", W), ("H0", H)):
+        host = to_numpy(X)
+        if not np.all(np.isfinite(host)) or host.min() < 0:
+            raise NmfabError(f"{name} must be finite and nonnegative")
+
+
+def check_mask(mask, rank, name):
+    """A boolean mask of length rank, returned as a numpy bool array (or None)."""
+    if mask is None:
+        return None
+    arr = np.asarray(to_numpy(mask) if hasattr(mask, "shape") else mask)
+    if arr.shape != (rank,) or arr.dtype != bool:
+        raise NmfabError(f"{name} must be a boolean array of length rank={rank} (True = fixed), "
+                         f"got dtype {arr.dtype} and shape {arr.shape}")
+    return arr
+
+
+def check_positive(name, value, allow_none=False, integer=False):
+    """value > 0 (an int when ``integer``)."""
+    if value is None and allow_none:
+        return None
+    if value is None or value <= 0 or (integer and int(value) != value):
+        kind = "a positive integer" if integer else "positive"
+        raise NmfabError(f"{name} must be {kind}, got {value!r}")
+    return int(value) if integer else float(value)
+
+
+def check_algorithm_params(spec, params, l1_H):
+    """Only the algorithm's own parameters; L1 only where supported."""
+    unknown = sorted(set(params) - set(spec.defaults))
+    if unknown:
+        raise NmfabError(f"algorithm {spec.name!r} has no parameter(s) {unknown}; "
+                         f"its parameters are {sorted(spec.defaults)}")
+    if l1_H < 0:
+        raise NmfabError(f"l1_H must be >= 0, got {l1_H}")
+    if l1_H and "l1_H" not in spec.penalties:
+        raise NmfabError(f"algorithm {spec.name!r} has no L1 penalty; use algorithm='mu'")
