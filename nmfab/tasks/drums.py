@@ -1,0 +1,144 @@
+"""Drum transcription with partially fixed NMF (Wu and Lerch 2015; "Keep the beat going").
+
+The magnitude STFT (window 2048, hop 512) is factorized as
+``V ~ [W_D W_H] [H_D; H_H]``: ``W_D`` holds one fixed template per drum class,
+``W_H`` is a free part of rank ``rank_h`` (0 allowed) absorbing what is not
+drums. Onsets are picked on the rows of ``H_D`` and scored with mir_eval.
+
+Factors read from a setting: ``dataset``, ``mix`` ("drums" or "full"),
+``accomp_db`` (synth_drums accompaniment level), ``classes`` ("KD_SD_HH"),
+``template`` ("other_tracks" or "same_track_oracle"), ``rank_h``, ``picker``
+("topk" or "median") and the algorithm factors of :mod:`nmfab.tasks.common`.
+"""
+import numpy as np
+
+from ..datasets.enst_drums import EnstDrums
+from ..datasets.mdb_drums import MdbDrums
+from ..datasets.synth_drums import SynthDrums
+from ..errors import DatasetError, NmfabError
+from ..experiment.task import Step, Task
+from ..features import stft_magnitude
+from .common import algorithm_applicable, factorize_setting, setting_value
+from .onsets import PICKERS, onset_scores, pick_onsets
+from .templates import hit_spectra, templates_from_hits
+
+N_FFT, HOP_LENGTH = 2048, 512
+TEMPLATE_SOURCES = ("other_tracks", "same_track_oracle")
+DEFAULTS = dict(dataset="synth_drums", mix="drums", accomp_db=-6.0, classes="KD_SD_HH",
+                template="other_tracks", rank_h=4, picker="topk", onset_tolerance=0.05)
+DATASETS = {"synth_drums": SynthDrums, "mdb_drums": MdbDrums, "enst_drums": EnstDrums}
+
+
+def factor(setting, name):
+    """``setting[name]``, or the task default."""
+    return setting.get(name, DEFAULTS.get(name, setting_value(setting, name)))
+
+
+def class_names(setting):
+    """The drum classes of a setting, e.g. ("KD", "SD", "HH")."""
+    return tuple(str(factor(setting, "classes")).split("_"))
+
+
+def open_dataset(setting, context):
+    """The dataset loader named by the setting's ``dataset`` factor."""
+    name = factor(setting, "dataset")
+    if name not in DATASETS:
+        raise NmfabError(f"unknown drum dataset {name!r}; choose one of {', '.join(DATASETS)}")
+    if name == "synth_drums":
+        return SynthDrums(context.cache_dir)
+    if context.data_dir is None:
+        raise DatasetError(f"dataset {name} needs --data DIR (or NMFAB_DATA) holding {name}/")
+    return DATASETS[name](context.data_dir / name)
+
+
+def list_tracks(setting, context):
+    """Tracks of the setting's dataset that have audio for its mix."""
+    return open_dataset(setting, context).tracks(factor(setting, "mix"))
+
+
+def feature_step(setting, track, inputs, context):
+    """Magnitude STFT of the track (window 2048, hop 512)."""
+    y, sr = open_dataset(setting, context).audio(track, factor(setting, "mix"),
+                                                 accomp_db=float(factor(setting, "accomp_db")))
+    V, params = stft_magnitude(y, sr, n_fft=N_FFT, hop_length=HOP_LENGTH)
+    return dict(V=V, sr=params["sr"], n_fft=N_FFT, hop_length=HOP_LENGTH)
+
+
+def template_step(setting, track, inputs, context):
+    """Fixed drum templates W_D from the hits of other tracks (or of the track: oracle)."""
+    source = factor(setting, "template")
+    if source not in TEMPLATE_SOURCES:
+        raise NmfabError(f"unknown template source {source!r}; "
+                         f"choose one of {', '.join(TEMPLATE_SOURCES)}")
+    dataset, classes = open_dataset(setting, context), class_names(setting)
+    sources = [track] if source == "same_track_oracle" else dataset.kit_tracks(track)
+    if not sources:
+        raise NmfabError(f"track {track} has no other track of its kit for other_tracks templates;"
+                         " use template=same_track_oracle")
+    sr_track = inputs["feature"]["sr"]
+    sums, counts = 0.0, 0
+    for name in sources:
+        y, sr, onsets = dataset.template_source(name)
+        if sr != sr_track:
+            raise NmfabError(f"template source {name} is at {sr} Hz but {track} at {sr_track} Hz")
+        V, _ = stft_magnitude(y, sr, n_fft=N_FFT, hop_length=HOP_LENGTH)
+        s, n = hit_spectra(V, sr / HOP_LENGTH, onsets, classes)
+        sums, counts = sums + s, counts + n
+    return dict(W_D=templates_from_hits(sums, counts, classes), n_hits=np.asarray(counts))
+
+
+def initial_factors(V, W_D, rank_h, seed):
+    """Random W and H (nmfab.init) with the first columns of W set to the templates."""
+    from ..init import initialize
+
+    W, H, _ = initialize(V, W_D.shape[1] + rank_h, init="random", seed=seed)
+    W = np.array(W, dtype=float)
+    scale = np.mean(np.linalg.norm(W, axis=0))
+    W[:, :W_D.shape[1]] = W_D * scale
+    return W, np.array(H, dtype=float)
+
+
+def factorize_step(setting, track, inputs, context):
+    """Partially fixed NMF: the template columns of W stay fixed."""
+    V, W_D = inputs["feature"]["V"], inputs["templates"]["W_D"]
+    rank_h = int(factor(setting, "rank_h"))
+    if rank_h < 0:
+        raise NmfabError(f"rank_h must be >= 0, got {rank_h}")
+    W0, H0 = initial_factors(V, W_D, rank_h, int(setting_value(setting, "seed")))
+    fixed_W = np.arange(W0.shape[1]) < W_D.shape[1]
+    return factorize_setting(V, setting, rank=W0.shape[1], init="custom", W0=W0, H0=H0,
+                             fixed_W=fixed_W)
+
+
+def evaluate_step(setting, track, inputs, context):
+    """Onsets from H_D with the setting's picker; mir_eval F, P, R per class and mean."""
+    classes = class_names(setting)
+    feature = inputs["feature"]
+    reference = open_dataset(setting, context).onsets(track)
+    H = np.asarray(inputs["factorize"]["H"])
+    estimated = pick_onsets(H[:len(classes)], classes, factor(setting, "picker"),
+                            feature["sr"] / feature["hop_length"], reference)
+    return onset_scores(reference, estimated, classes, float(factor(setting, "onset_tolerance")))
+
+
+def applicable(setting):
+    """Why a setting cannot run, or None."""
+    if factor(setting, "picker") not in PICKERS:
+        return f"unknown picker {factor(setting, 'picker')}"
+    return algorithm_applicable(setting)
+
+
+TASK = Task(
+    name="drums",
+    steps=(Step("feature", feature_step, ("dataset", "mix", "accomp_db"), version="1"),
+           Step("templates", template_step, ("dataset", "template", "classes"), version="1"),
+           Step("factorize", factorize_step,
+                ("rank_h", "algorithm", "beta", "max_iter", "inner_iter", "tol", "eval_every",
+                 "l1_H", "seed"), version="1"),
+           Step("evaluate", evaluate_step, ("picker", "classes", "onset_tolerance"),
+                version="1", cache=False)),
+    list_tracks=list_tracks,
+    applicable=applicable,
+    description="Drum transcription with partially fixed NMF: fixed drum templates W_D, "
+                "free rank_h part, onsets from H_D scored with mir_eval (50 ms).",
+)
