@@ -1,2 +1,4 @@
 """Experiment engine: doce-style plans, HDF5 caches and results, CLI."""
 from .task import Context, Step, Task  # noqa: F401
+from .experiment import Experiment  # noqa: F401
+from .results import load_results  # noqa: F401

@@ -1,0 +1,123 @@
+"""The command line of every experiment script (doce letters): ``Experiment.main(argv)``."""
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from ..errors import NmfabError
+from .export import export
+from .plan import format_value
+
+
+def build_parser(experiment):
+    """The argparse parser of ``python experiments/<task>.py``."""
+    parser = argparse.ArgumentParser(prog=f"{experiment.name}.py",
+                                     description=experiment.description or None)
+    add = parser.add_argument
+    add("-c", "--compute", nargs="?", const=1, type=int, metavar="N",
+        help="compute the selected settings on N worker processes (default 1); stored "
+             "(setting, track) pairs are skipped")
+    add("-s", "--select", metavar="SEL",
+        help="select settings: f=a+b,g=c (',' factors, '+' values, ':' union), plan/ prefix")
+    add("-d", "--display", nargs="?", const="", metavar="SPEC",
+        help="display the table: all metrics, N, '[0,2]' or metric:factor")
+    add("-e", "--export", nargs="?", const="", metavar="NAME[.EXT]",
+        help="export the table (csv, tex, md, html; png) to the export folder")
+    add("-p", "--plan", action="store_true", help="print the plans, their factors and values")
+    add("-l", "--list", action="store_true", help="list the selected settings")
+    add("-R", "--remove", action="store_true", help="remove the selected settings' results")
+    add("-y", "--yes", action="store_true", help="do not ask before removing")
+    add("-t", "--tag", help="use a tagged results database")
+    add("-P", "--progress", action="store_true", help="show a progress bar")
+    add("--force", action="store_true", help="recompute what is stored (results and caches)")
+    add("--results", type=Path, help="results folder (default results/)")
+    add("--cache", type=Path, help="step cache folder (default data_cache/)")
+    add("--export-dir", type=Path, help="export folder (default export/)")
+    add("--data", type=Path, help="dataset folder (default: $NMFAB_DATA)")
+    return parser
+
+
+def _configure(experiment, args):
+    """Apply the location options and the tag to ``experiment``."""
+    experiment.results_dir = args.results or experiment.results_dir
+    experiment.cache_dir = args.cache or experiment.cache_dir
+    experiment.export_dir = args.export_dir or experiment.export_dir
+    data = args.data or os.environ.get("NMFAB_DATA")
+    experiment.data_dir = Path(data) if data else experiment.data_dir
+    experiment.tag = args.tag
+
+
+def _report_skipped(skipped):
+    """One line naming the settings the task says cannot run."""
+    if skipped:
+        shown = "; ".join(f"{sid} ({reason})" for sid, reason in skipped[:10])
+        more = f"; ... {len(skipped) - 10} more" if len(skipped) > 10 else ""
+        print(f"{len(skipped)} settings not applicable: {shown}{more}", file=sys.stderr)
+
+
+def _print_plans(experiment):
+    for plan in experiment.plans.values():
+        n_settings = len(list(plan.settings(experiment.defaults)))
+        print(f"plan {plan.name}: {n_settings} settings")
+        for name, values in plan.values({}).items():
+            print(f"  {name}: {', '.join(values)}")
+    if experiment.defaults:
+        print("defaults: " + ", ".join(f"{k}={format_value(v)}" for k, v in
+                                       sorted(experiment.defaults.items())))
+
+
+def _confirm_remove(experiment, args, selected):
+    if not args.yes:
+        where = experiment.store().root
+        answer = input(f"remove the results of {len(selected)} settings from {where}? [y/N] ")
+        if answer.strip().lower() not in ("y", "yes"):
+            print("nothing removed")
+            return
+    print(f"removed {experiment.remove(args.select)} rows")
+
+
+def _run_actions(experiment, args):
+    """Carry out the requested actions in order; returns the exit status."""
+    status = 0
+    selected, skipped = experiment.settings(args.select)
+    if args.plan or args.list or args.compute is not None:
+        _report_skipped(skipped)
+    if args.plan:
+        _print_plans(experiment)
+    if args.remove:
+        _confirm_remove(experiment, args, selected)
+    if args.compute is not None:
+        if args.compute < 1:
+            raise NmfabError(f"-c N needs N >= 1 worker processes, got {args.compute}")
+        summary = experiment.compute(args.select, args.compute, args.force, args.progress)
+        print(summary.line([s.name for s in experiment.task.steps if s.cache]))
+        status = 1 if summary.failed else 0
+    if args.list:
+        for sid, _ in selected:
+            print(sid or "(all factors at their defaults)")
+    if args.display is not None or args.export is not None:
+        header, table = experiment.table(args.select, args.display or "")
+        if args.display is not None:
+            print(header)
+            print(table.to_string(index=False))
+        if args.export is not None:
+            stem = f"{experiment.name}_{experiment.tag}" if experiment.tag else experiment.name
+            for path in export(header, table, experiment.export_dir, args.export, stem):
+                print(f"wrote {path}")
+    return status
+
+
+def run(experiment, argv=None):
+    """Parse ``argv`` and run; NmfabError prints one line and gives exit status 2."""
+    parser = build_parser(experiment)
+    args = parser.parse_args(argv)
+    _configure(experiment, args)
+    if not any([args.plan, args.list, args.remove, args.compute is not None,
+                args.display is not None, args.export is not None]):
+        parser.print_usage()
+        args.plan = True
+    try:
+        return _run_actions(experiment, args)
+    except NmfabError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2

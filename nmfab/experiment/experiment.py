@@ -1,0 +1,162 @@
+"""The :class:`Experiment`: plans, defaults and metrics of a task, and what to do with them."""
+from pathlib import Path
+
+from ..errors import NmfabError
+from . import runner
+from .display import comparison_table, pivot_table, select_metrics
+from .metrics import Metric
+from .plan import check_defaults, make_plan, matches, parse_selector, setting_id
+from .results import RESERVED, ResultsStore, rows_to_frame
+from .task import Context
+
+
+
+class Experiment:
+    """A task with its plans, factor defaults and declared metrics.
+
+    Parameters
+    ----------
+    name : str
+        Names the results database ``results/<name>.h5``.
+    task : nmfab.experiment.Task
+        Defined at module level (worker processes import it).
+    description : str
+    results_dir, cache_dir, export_dir : str or Path
+        Default locations (relative to the current directory).
+    data_dir : str or Path, optional
+        Folder with one sub-folder per dataset (``--data`` / NMFAB_DATA).
+    """
+
+    def __init__(self, name, task, description="", results_dir="results",
+                 cache_dir="data_cache", export_dir="export", data_dir=None):
+        self.name, self.task, self.description = name, task, description
+        self.results_dir, self.cache_dir = Path(results_dir), Path(cache_dir)
+        self.export_dir = Path(export_dir)
+        self.data_dir = Path(data_dir) if data_dir else None
+        self.tag = None
+        self.defaults, self.plans, self.metrics = {}, {}, []
+
+    # ------------------------------------------------------------ declaring
+    def set_defaults(self, **factors):
+        """Factor defaults: a factor at its default is left out of setting identifiers."""
+        self.defaults.update(check_defaults(factors))
+
+    def add_plan(self, name, **factors):
+        """Add a plan: a cartesian grid over the given factors (a scalar is a one-value list)."""
+        clash = RESERVED.intersection(factors)
+        if clash:
+            raise NmfabError(f"factor name {sorted(clash)[0]!r} is reserved; rename it")
+        self.plans[name] = make_plan(name, factors)
+
+    def add_metric(self, name, output=None, reduce="mean", percent=False,
+                   higher_is_better=True, precision=2, significance=False):
+        """Declare a metric column of the comparison table (see :class:`Metric`)."""
+        if name in RESERVED:
+            raise NmfabError(f"metric name {name!r} is reserved for a results column; rename it")
+        self.metrics.append(Metric(name, output, reduce, percent, higher_is_better,
+                                   precision, significance))
+
+    # ------------------------------------------------------------ settings
+    def context(self):
+        """The :class:`Context` handed to the task's steps."""
+        return Context(data_dir=self.data_dir, cache_dir=self.cache_dir)
+
+    def store(self):
+        """The results database (row folder ``results/<name>[_<tag>]``)."""
+        stem = f"{self.name}_{self.tag}" if self.tag else self.name
+        return ResultsStore(self.results_dir / stem)
+
+    def settings(self, selector=None):
+        """The selected settings, split into applicable and not applicable.
+
+        Returns
+        -------
+        selected : list of (setting_id, setting)
+            In plan order, each identifier once (never cross-plan combinations).
+        skipped : list of (setting_id, reason)
+            Settings ``Task.applicable`` rejects.
+        """
+        if not self.plans:
+            raise NmfabError(f"experiment {self.name} has no plan; call add_plan first")
+        alternatives = parse_selector(selector, self.plans, self.defaults)
+        selected, skipped, seen = [], [], set()
+        for plan in self.plans.values():
+            for setting in plan.settings(self.defaults):
+                sid = setting_id(setting, self.defaults)
+                if sid in seen or not matches(plan.name, setting, alternatives):
+                    continue
+                seen.add(sid)
+                reason = self.task.applicable(setting) if self.task.applicable else None
+                (skipped if reason else selected).append((sid, reason) if reason
+                                                         else (sid, setting))
+        return selected, skipped
+
+    def work_items(self, selected):
+        """(setting_id, setting, track) for every selected setting and its tracks."""
+        context = self.context()
+        tracks = {sid: list(self.task.list_tracks(setting, context)) for sid, setting in selected}
+        items = [(sid, setting, track) for sid, setting in selected for track in tracks[sid]]
+        return items, tracks
+
+    # ------------------------------------------------------------ actions
+    def compute(self, selector=None, n_jobs=1, force=False, progress=False):
+        """Compute the selected settings (resume: stored pairs are skipped unless ``force``).
+
+        Returns
+        -------
+        runner.RunSummary
+        """
+        selected, _ = self.settings(selector)
+        items, tracks = self.work_items(selected)
+        store = self.store()
+        summary = runner.compute(self.task, items, store, self.context(), n_jobs, force,
+                                 progress)
+        changed = summary.done + summary.failed
+        if self.task.finalize:
+            finalized, failures = runner.finalize(
+                self.task, [(sid, s, tracks[sid]) for sid, s in selected], store, self.context())
+            summary.failed += failures
+            changed += finalized
+        if changed or not store.snapshot_path.exists():
+            store.write_snapshot()
+        return summary
+
+    def remove(self, selector=None):
+        """Delete the stored rows of the selected settings; returns how many were removed."""
+        selected, skipped = self.settings(selector)
+        store = self.store()
+        count = sum(store.remove(sid) for sid, _ in selected + skipped)
+        store.write_snapshot()
+        return count
+
+    def results(self, selector=None):
+        """Tidy DataFrame of the stored rows of the selected settings."""
+        store = self.store()
+        ids = [sid for sid, _ in self.settings(selector)[0]]
+        return rows_to_frame([row for sid in ids for row in store.read_setting(sid)])
+
+    def declared_metrics(self, frame):
+        """The declared metrics, or one default Metric per metric column found in ``frame``."""
+        if self.metrics:
+            return self.metrics
+        factors = {n for plan in self.plans.values() for n in plan.factors} | set(self.defaults)
+        names = [c for c in frame.columns if c not in RESERVED | factors
+                 and not c.startswith(("time_", "hit_"))]
+        return [Metric(n) for n in names]
+
+    def table(self, selector=None, spec=""):
+        """The comparison table ``-d SPEC`` shows: (header line, DataFrame of strings)."""
+        selected, _ = self.settings(selector)
+        frame = self.results(selector)
+        metric_spec, _, factor = (spec or "").partition(":")
+        metrics = select_metrics(self.declared_metrics(frame), metric_spec)
+        if factor:
+            return pivot_table(frame, selected, metrics[0], factor)
+        return comparison_table(frame, selected, metrics)
+
+    def main(self, argv=None):
+        """Run the command line (``-c``, ``-d``, ``-s``, ...); returns the exit status."""
+        from .cli import run
+
+        return run(self, argv)
+

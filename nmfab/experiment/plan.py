@@ -1,0 +1,184 @@
+"""Plans, factor values, setting identifiers and selectors (the doce contract).
+
+A plan is a cartesian grid of factors. A setting is one point of a plan: a dict
+factor -> value holding every factor of its plan plus the experiment defaults.
+Its identifier lists the factors sorted by name as ``factor=value`` joined with
+``+``, leaving out factors at their default value, e.g.
+``algorithm=mu+beta=1+dataset=synth_piano+rank=88``.
+"""
+import itertools
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import NmfabError
+
+# Characters that would break identifiers, selectors or file names.
+_FORBIDDEN = re.compile(r"[+,:=/\\\s*?\"'<>|]")
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def format_value(value):
+    """Format a factor value as it appears in identifiers and selectors.
+
+    Booleans are ``1``/``0``, floats are written in plain positional notation
+    without trailing zeros (``0.1``, ``0.00001``, ``2``), ints and strings as is.
+
+    Parameters
+    ----------
+    value : bool, int, float or str
+
+    Returns
+    -------
+    str
+    """
+    if isinstance(value, (bool, np.bool_)):
+        return "1" if value else "0"
+    if isinstance(value, (float, np.floating)):
+        return np.format_float_positional(float(value), trim="-")
+    return str(value)
+
+
+def _check_value(factor, value):
+    """Raise NmfabError unless ``value`` is a scalar that formats to a safe string."""
+    if not isinstance(value, (bool, int, float, str, np.bool_, np.integer, np.floating)):
+        raise NmfabError(f"factor {factor}: value {value!r} is not a bool, int, float or str")
+    text = format_value(value)
+    if not text or _FORBIDDEN.search(text):
+        raise NmfabError(f"factor {factor}: value {text!r} must be non-empty and free of "
+                         "spaces and the characters + , : = / \\ * ? \" ' < > |")
+
+
+def _as_values(factor, values):
+    """A factor's values as a list of plain Python scalars of one type."""
+    if not _NAME.match(factor):
+        raise NmfabError(f"factor name {factor!r} must be a Python identifier")
+    if isinstance(values, (str, bytes)) or np.ndim(values) == 0:
+        values = [values]
+    values = [v.item() if isinstance(v, np.generic) else v for v in values]
+    if not values:
+        raise NmfabError(f"factor {factor} has no values")
+    for value in values:
+        _check_value(factor, value)
+    kinds = {type(v) for v in values}
+    if kinds == {int, float}:
+        values = [float(v) for v in values]
+    elif len(kinds) > 1:
+        raise NmfabError(f"factor {factor}: all values must share one type, got "
+                         + ", ".join(sorted(k.__name__ for k in kinds)))
+    return values
+
+
+def setting_id(setting, defaults):
+    """The identifier of ``setting``: sorted ``factor=value`` joined by ``+``, defaults left out."""
+    parts = [f"{name}={format_value(value)}" for name, value in sorted(setting.items())
+             if not (name in defaults and format_value(defaults[name]) == format_value(value))]
+    return "+".join(parts)
+
+
+@dataclass
+class Plan:
+    """One named cartesian grid of factor values."""
+
+    name: str
+    factors: dict
+
+    def settings(self, defaults):
+        """Yield every setting of the grid (a dict with the defaults filled in)."""
+        names = list(self.factors)
+        for combination in itertools.product(*(self.factors[n] for n in names)):
+            setting = dict(defaults)
+            setting.update(zip(names, combination))
+            yield setting
+
+    def values(self, defaults):
+        """Factor name -> list of values as strings, defaults included."""
+        merged = {name: [format_value(v)] for name, v in defaults.items()}
+        merged.update({name: [format_value(v) for v in vals]
+                       for name, vals in self.factors.items()})
+        return merged
+
+
+def make_plan(name, factors):
+    """Build a :class:`Plan`, validating names and values."""
+    if not _NAME.match(name):
+        raise NmfabError(f"plan name {name!r} must be a Python identifier")
+    return Plan(name, {f: _as_values(f, v) for f, v in factors.items()})
+
+
+def check_defaults(defaults):
+    """Validate factor defaults (one scalar each) and return them as plain scalars."""
+    return {f: _as_values(f, v)[0] for f, v in defaults.items()}
+
+
+# ---------------------------------------------------------------- selectors
+
+def _valid_values(plans, defaults):
+    """Factor -> set of valid value strings over ``plans``."""
+    valid = {}
+    for plan in plans:
+        for name, vals in plan.values(defaults).items():
+            valid.setdefault(name, []).extend(v for v in vals if v not in valid.get(name, []))
+    return valid
+
+
+def _parse_clause(clause, valid, where):
+    """Parse ``f=a+b,g=c`` into {factor: set of value strings}, checking names and values."""
+    conditions = {}
+    for part in filter(None, clause.split(",")):
+        factor, eq, values = part.partition("=")
+        if not eq or not values:
+            raise NmfabError(f"selector part {part!r} must read factor=value[+value...]")
+        if factor not in valid:
+            raise NmfabError(f"unknown factor {factor!r}{where}; valid factors: "
+                             + ", ".join(sorted(valid)))
+        wanted = values.split("+")
+        unknown = [v for v in wanted if v not in valid[factor]]
+        if unknown:
+            raise NmfabError(f"unknown value {unknown[0]!r} for factor {factor}{where}; valid "
+                             "values: " + ", ".join(valid[factor]))
+        conditions[factor] = set(wanted)
+    return conditions
+
+
+def parse_selector(selector, plans, defaults):
+    """Parse a selector string into a list of (plan names, conditions) alternatives.
+
+    Parameters
+    ----------
+    selector : str or None
+        ``,`` separates factors, ``+`` values of one factor, ``:`` makes a
+        union; ``plan/`` or ``plan/f=v`` restricts to a plan.
+    plans : dict
+        Plan name -> :class:`Plan`.
+    defaults : dict
+
+    Returns
+    -------
+    list of (list of str, dict)
+        Each alternative: the plan names it covers and factor -> accepted value strings.
+    """
+    if not selector:
+        return [(list(plans), {})]
+    alternatives = []
+    for clause in selector.split(":"):
+        names, where = list(plans), ""
+        if "/" in clause:
+            plan_name, _, clause = clause.partition("/")
+            if plan_name not in plans:
+                raise NmfabError(f"unknown plan {plan_name!r}; valid plans: "
+                                 + ", ".join(plans))
+            names, where = [plan_name], f" in plan {plan_name}"
+        valid = _valid_values([plans[n] for n in names], defaults)
+        alternatives.append((names, _parse_clause(clause, valid, where)))
+    return alternatives
+
+
+def matches(plan_name, setting, alternatives):
+    """Whether a setting of plan ``plan_name`` is selected by any alternative."""
+    for names, conditions in alternatives:
+        if plan_name in names and all(
+                format_value(setting.get(f)) in vals for f, vals in conditions.items()):
+            return True
+    return False

@@ -1,0 +1,166 @@
+"""The results database: one small HDF5 row file per (setting, track), plus a snapshot.
+
+Design (kill-safe). Each (setting, track) row is its own file
+``results/<experiment>/<setting hash>/<track hash>.h5``, written under a
+temporary name and renamed into place by the driver process only. A SIGKILL at
+any moment therefore loses at most the rows in flight; every stored row stays
+readable and a pair is never stored twice (its file name is fixed by the pair).
+After each run the driver also writes ``results/<experiment>.h5``, a compact
+pandas table of all rows, again via a temporary file and a rename. The row
+folder is authoritative; :func:`load_results` reads it when it exists.
+"""
+import datetime
+import hashlib
+import importlib.metadata
+import platform
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import store
+
+# Columns of the results table that are not factors or metrics.
+RESERVED = frozenset({"setting", "track", "error", "date", "nmfab_version", "n_iter",
+                      "final_loss", "loss", "loss_time"})
+PACKAGES = ("nmfab", "numpy", "scipy", "librosa", "pandas", "tables", "mir_eval", "museval",
+            "mirdata", "torch")
+
+
+def provenance():
+    """Versions of nmfab, Python and the dependencies, and the current UTC date."""
+    versions = {"python": platform.python_version(),
+                "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}
+    for package in PACKAGES:
+        try:
+            versions[package] = importlib.metadata.version(package)
+        except importlib.metadata.PackageNotFoundError:
+            versions[package] = "absent"
+    return versions
+
+
+def _digest(text):
+    return hashlib.sha256(text.encode()).hexdigest()[:20]
+
+
+class ResultsStore:
+    """The row files of one experiment (``root`` is ``results/<experiment>[_tag]``)."""
+
+    def __init__(self, root):
+        self.root = Path(root)
+
+    @property
+    def snapshot_path(self):
+        """The compact table written after each run: ``<root>.h5``."""
+        return self.root.with_name(self.root.name + ".h5")
+
+    def setting_dir(self, setting_id):
+        return self.root / _digest(setting_id)
+
+    def row_path(self, setting_id, track, failed=False):
+        suffix = ".failed.h5" if failed else ".h5"
+        return self.setting_dir(setting_id) / (_digest(track) + suffix)
+
+    def has(self, setting_id, track):
+        """Whether a successful row is stored for (setting, track)."""
+        return self.row_path(setting_id, track).exists()
+
+    def write(self, row):
+        """Store one row dict (keys setting, track, error, ...) atomically."""
+        failed = bool(row["error"])
+        store.write_atomic(self.row_path(row["setting"], row["track"], failed), row)
+        other = self.row_path(row["setting"], row["track"], not failed)
+        if other.exists():
+            other.unlink()
+
+    def read_setting(self, setting_id):
+        """All stored rows (dicts) of one setting, failed ones included."""
+        folder = self.setting_dir(setting_id)
+        return [store.read(p) for p in sorted(folder.glob("*.h5"))] if folder.exists() else []
+
+    def read_all(self):
+        """Every stored row."""
+        return [store.read(p) for p in sorted(self.root.glob("*/*.h5"))]
+
+    def remove(self, setting_id):
+        """Delete every row of one setting; returns how many were removed."""
+        folder = self.setting_dir(setting_id)
+        if not folder.exists():
+            return 0
+        count = len(list(folder.glob("*.h5")))
+        shutil.rmtree(folder)
+        return count
+
+    def write_snapshot(self):
+        """Write ``<root>.h5`` (the tidy table of all rows) via a temporary file and a rename."""
+        frame = _normalize(rows_to_frame(self.read_all()))
+        tmp = self.snapshot_path.with_name(f".{self.snapshot_path.name}.tmp")
+        self.snapshot_path.parent.mkdir(parents=True, exist_ok=True)
+        frame.to_hdf(tmp, key="results", mode="w", format="table")
+        tmp.replace(self.snapshot_path)
+
+
+def _row_record(row, histories):
+    """Flatten one stored row into a dict of table columns."""
+    record = dict(setting=row["setting"], track=row["track"])
+    record.update(row.get("factors", {}))
+    record.update(row.get("metrics", {}))
+    record.update(row.get("final", {}))
+    history = row.get("history", {})
+    record["n_iter"] = history.get("n_iter", np.nan)
+    record["final_loss"] = history.get("final_loss", np.nan)
+    record.update(row.get("timings", {}))
+    record["error"] = row.get("error", "")
+    record["date"] = row.get("provenance", {}).get("date", "")
+    record["nmfab_version"] = row.get("provenance", {}).get("nmfab", "")
+    if histories:
+        record["loss"] = np.asarray(history.get("loss", []), dtype=float)
+        record["loss_time"] = np.asarray(history.get("loss_time", []), dtype=float)
+    return record
+
+
+def rows_to_frame(rows, histories=False):
+    """Tidy DataFrame: one row per (setting, track), a column per factor, metric, timing."""
+    frame = pd.DataFrame([_row_record(row, histories) for row in rows])
+    if frame.empty:
+        return pd.DataFrame(columns=["setting", "track", "error"])
+    return frame.sort_values(["setting", "track"], kind="stable").reset_index(drop=True)
+
+
+def _normalize(frame):
+    """Make every column storable in a PyTables table: numbers as float, others as str."""
+    frame = frame.copy()
+    for column in frame.columns:
+        if pd.api.types.is_numeric_dtype(frame[column]):
+            frame[column] = frame[column].astype(float)
+        else:
+            frame[column] = frame[column].map(lambda v: "" if pd.isna(v) else str(v))
+    return frame
+
+
+def load_results(path, histories=False):
+    """Read a results database as a tidy pandas DataFrame.
+
+    Parameters
+    ----------
+    path : str or Path
+        ``results/<experiment>.h5`` or the row folder ``results/<experiment>``.
+        When the row folder exists it is read (it is always up to date);
+        otherwise the snapshot table is.
+    histories : bool
+        Add ``loss`` and ``loss_time`` columns holding each row's loss history
+        (numpy arrays; row folder only).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (setting, track): ``setting``, ``track``, one column per
+        factor and per metric, ``n_iter``, ``final_loss``, ``time_<step>``,
+        ``hit_<step>``, ``error``, ``date``, ``nmfab_version``.
+    """
+    path = Path(path)
+    folder = path.with_suffix("") if path.suffix == ".h5" else path
+    if folder.is_dir():
+        return rows_to_frame(ResultsStore(folder).read_all(), histories)
+    return pd.read_hdf(path, "results")

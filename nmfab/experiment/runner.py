@@ -1,0 +1,210 @@
+"""The driver: runs (setting, track) work items, in-process or on worker processes.
+
+Workers compute and return plain dicts; only this driver writes the results
+database, one row file per finished item, so a kill loses only work in flight.
+"""
+import os
+import sys
+import threading
+import time
+from collections import Counter
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
+from threadpoolctl import threadpool_limits
+from tqdm import tqdm
+
+from .cache import StepCache, chain_keys
+from .results import provenance
+from .work import run_item
+
+_WORKER = {}
+
+
+def _exit_with_driver(driver_pid, period=0.5):
+    """Leave as soon as the driver is gone (e.g. SIGKILLed), instead of lingering orphaned."""
+    while os.getppid() == driver_pid:
+        time.sleep(period)
+    os._exit(1)
+
+
+def _init_worker(task, context, not_before, threads, driver_pid):
+    """Worker start: remember the task, cap BLAS/OpenMP threads, watch the driver."""
+    _WORKER.update(task=task, context=context, not_before=not_before,
+                   limits=threadpool_limits(limits=threads))
+    threading.Thread(target=_exit_with_driver, args=(driver_pid,), daemon=True).start()
+
+
+def _work(setting, track):
+    return run_item(_WORKER["task"], setting, track, _WORKER["context"], _WORKER["not_before"])
+
+
+class _Scheduler:
+    """Hands out work items so that no two in flight compute the same cache entry.
+
+    An item waits while another running item is computing one of its cached
+    steps (same key, not on disk yet), and then finds that output in the cache:
+    a factorization shared by several post-processing settings is computed once.
+    """
+
+    WINDOW = 256   # how far ahead of the queue to look for an item that can start
+
+    def __init__(self, task, items, context, not_before):
+        self.cached = [step for step in task.steps if step.cache]
+        self.cache, self.not_before = StepCache(context.cache_dir), not_before
+        self.pending = list(items)
+        self.busy = Counter()
+
+    def _missing(self, item):
+        keys = chain_keys(self.cached, item[1], item[2])
+        return {(name, key) for name, key in keys.items()
+                if not self.cache.is_fresh(name, key, self.not_before)}
+
+    def next_item(self):
+        """The first pending item not blocked by one in flight, with its missing keys, or None."""
+        for index, item in enumerate(self.pending[:self.WINDOW]):
+            missing = self._missing(item)
+            if not missing & set(self.busy):
+                del self.pending[index]
+                self.busy.update(missing)
+                return item, missing
+        return None
+
+    def release(self, missing):
+        self.busy.subtract(missing)
+        self.busy += Counter()   # drop zero counts
+
+
+def _iterate_parallel(items, task, context, not_before, n_jobs):
+    """Yield (item, result) as work items finish on ``n_jobs`` worker processes."""
+    threads = max(1, (os.cpu_count() or 1) // n_jobs)
+    scheduler = _Scheduler(task, items, context, not_before)
+    running = {}
+    with ProcessPoolExecutor(n_jobs, initializer=_init_worker,
+                             initargs=(task, context, not_before, threads, os.getpid())) as pool:
+        try:
+            while scheduler.pending or running:
+                while len(running) < n_jobs and (chosen := scheduler.next_item()):
+                    item, missing = chosen
+                    running[pool.submit(_work, item[1], item[2])] = (item, missing)
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in done:
+                    item, missing = running.pop(future)
+                    scheduler.release(missing)
+                    yield item, future.result()
+        finally:
+            for future in running:
+                future.cancel()
+
+
+def _iterate(items, task, context, not_before, n_jobs):
+    """Yield (item, result) as work items finish (in this process when ``n_jobs`` is 1)."""
+    if n_jobs > 1:
+        yield from _iterate_parallel(items, task, context, not_before, n_jobs)
+        return
+    for item in items:
+        yield item, run_item(task, item[1], item[2], context, not_before)
+
+
+def _make_row(setting_id, setting, track, result, versions):
+    """The stored row of one finished work item."""
+    timings = {f"time_{name}": float(s) for name, s in result["seconds"].items() if s is not None}
+    timings.update({f"hit_{name}": bool(hit) for name, hit in result["hits"].items()})
+    return dict(setting=setting_id, track=track, error=result["error"], factors=setting,
+                metrics=result["metrics"], outputs=result["outputs"],
+                history=result["history"], timings=timings, provenance=versions,
+                finalized=False)
+
+
+class RunSummary:
+    """Counts of one ``-c`` run, printed as one line."""
+
+    def __init__(self, total):
+        self.total, self.done, self.skipped, self.failed = total, 0, 0, 0
+        self.hits, self.used = Counter(), Counter()
+
+    def add(self, result):
+        self.done += not result["error"]
+        self.failed += bool(result["error"])
+        for name, hit in result["hits"].items():
+            self.used[name] += 1
+            self.hits[name] += hit
+
+    def line(self, cached_steps):
+        hits = ", ".join(f"{name} {self.hits[name]}/{self.used[name]}"
+                         for name in cached_steps if self.used[name])
+        return (f"{self.total} settings x tracks: {self.done} done, {self.skipped} skipped, "
+                f"{self.failed} failed; cache hits: {hits or 'none'}")
+
+
+def compute(task, items, results, context, n_jobs=1, force=False, progress=False):
+    """Compute the work items not stored yet and record each as it finishes.
+
+    Parameters
+    ----------
+    task : nmfab.experiment.Task
+    items : list of (setting_id, setting, track)
+    results : nmfab.experiment.results.ResultsStore
+    context : nmfab.experiment.Context
+    n_jobs : int
+        Worker processes (1: in this process).
+    force : bool
+        Recompute stored pairs and the cached steps (outputs written during
+        this run are reused, so a shared step is still computed once).
+    progress : bool
+        Show a tqdm bar.
+
+    Returns
+    -------
+    RunSummary
+    """
+    summary = RunSummary(len(items))
+    todo = [item for item in items if force or not results.has(item[0], item[2])]
+    summary.skipped = len(items) - len(todo)
+    versions = provenance()
+    not_before = time.time() if force else 0.0
+    with tqdm(total=len(todo), disable=not progress, unit="item") as bar:
+        for (setting_id, setting, track), result in _iterate(todo, task, context, not_before,
+                                                             n_jobs):
+            results.write(_make_row(setting_id, setting, track, result, versions))
+            summary.add(result)
+            if result["error"]:
+                tqdm.write(f"failed: {setting_id or '(defaults)'} track {track}: "
+                           f"{result['error']}", file=sys.stderr)
+            bar.update()
+    return summary
+
+
+def finalize(task, settings_tracks, results, context):
+    """Run ``task.finalize`` for each setting whose tracks are all stored.
+
+    Parameters
+    ----------
+    settings_tracks : list of (setting_id, setting, list of tracks)
+
+    Returns
+    -------
+    finalized, failures : int
+        Settings finalized now, and settings whose finalize step failed.
+    """
+    finalized = failures = 0
+    for setting_id, setting, tracks in settings_tracks:
+        rows = {row["track"]: row for row in results.read_setting(setting_id)
+                if not row["error"]}
+        if set(tracks) - set(rows) or all(row.get("finalized") for row in rows.values()):
+            continue
+        outputs = {track: {**rows[track]["metrics"], **rows[track].get("outputs", {})}
+                   for track in tracks}
+        try:
+            extra = task.finalize(setting, outputs, context)
+        except Exception as error:
+            print(f"failed: finalize {setting_id or '(defaults)'}: {type(error).__name__}: "
+                  f"{error}", file=sys.stderr)
+            failures += 1
+            continue
+        for track in tracks:
+            row = rows[track]
+            row.update(final={k: float(v) for k, v in extra.get(track, {}).items()},
+                       finalized=True)
+            results.write(row)
+        finalized += 1
+    return finalized, failures
