@@ -10,31 +10,16 @@ picker x mix x dataset; ``mu_kl`` (mu, beta=1) and ``hals`` are extra baselines.
 Real datasets (mdb_drums, enst_drums) join the plans when their folder exists
 under ``--data`` / NMFAB_DATA.
 """
-import argparse
-import os
-from pathlib import Path
-
-from nmfab.experiment import Experiment
+from nmfab.experiment import Experiment, datasets_present
 from nmfab.tasks.drums import TASK
 
 REAL_DATASETS = ("mdb_drums", "enst_drums")
-
-
-def available_datasets(argv=None):
-    """synth_drums plus the real drum datasets present under ``--data`` / NMFAB_DATA."""
-    parser = argparse.ArgumentParser(add_help=False)
-    parser.add_argument("--data", type=Path)
-    args, _ = parser.parse_known_args(argv)
-    root = args.data or os.environ.get("NMFAB_DATA")
-    found = [name for name in REAL_DATASETS if root and (Path(root) / name).is_dir()]
-    return ["synth_drums"] + found
-
 
 exp = Experiment("drums", task=TASK, description=TASK.description)
 exp.set_defaults(dataset="synth_drums", mix="drums", accomp_db=-6.0, classes="KD_SD_HH",
                  template="other_tracks", rank_h=4, picker="topk", beta=2.0, max_iter=100,
                  inner_iter=10, tol=0.0, eval_every=1, seed=0, onset_tolerance=0.05)
-DATASETS = available_datasets()
+DATASETS = ["synth_drums"] + datasets_present(REAL_DATASETS)
 GRID = dict(rank_h=[0, 4], template=["other_tracks", "same_track_oracle"],
             picker=["topk", "median"], mix=["drums", "full"], dataset=DATASETS)
 exp.add_plan("mur", algorithm="mu", beta=2.0, max_iter=100, **GRID)

@@ -2,3 +2,4 @@
 from .task import Context, Step, Task  # noqa: F401
 from .experiment import Experiment  # noqa: F401
 from .results import load_results  # noqa: F401
+from .cli import datasets_present  # noqa: F401

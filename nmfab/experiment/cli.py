@@ -37,6 +37,25 @@ def build_parser(experiment):
     return parser
 
 
+def data_dir_option(argv=None):
+    """The dataset folder given by ``--data`` in ``argv`` (default sys.argv) or NMFAB_DATA, or None."""
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("--data", type=Path)
+    data = parser.parse_known_args(sys.argv[1:] if argv is None else argv)[0].data
+    data = data or os.environ.get("NMFAB_DATA")
+    return Path(data) if data else None
+
+
+def datasets_present(names, argv=None):
+    """Those of the real dataset ``names`` whose folder exists under the ``--data`` folder.
+
+    Experiment scripts use it to add real datasets to their plans only when the
+    user points ``--data`` (or NMFAB_DATA) at them.
+    """
+    root = data_dir_option(argv)
+    return [name for name in names if root is not None and (root / name).is_dir()]
+
+
 def _configure(experiment, args):
     """Apply the location options and the tag to ``experiment``."""
     experiment.results_dir = args.results or experiment.results_dir
