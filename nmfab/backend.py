@@ -8,14 +8,22 @@ tensor's device. The few operations that the array API cannot express in place
 
 Eps policy
 ----------
-Zeros are kept away from divisions and negative powers by one rule, applied
-only through :func:`floor_`: **any array that is divided by, or raised to a
-negative power, is first floored at** ``EPS = np.finfo(np.float32).eps``
-(about 1.19e-7, the constant scikit-learn uses for the same purpose). This
-concerns the model ``WH`` for beta < 2 and the denominators of multiplicative
-updates. For beta <= 0 (where the loss of a zero entry of ``V`` is infinite)
-``V`` itself is floored once at ``EPS`` by :func:`nmfab.divergences.safe_data`.
-Nothing else is clipped: iterates are never zeroed.
+One constant, ``EPS = np.finfo(np.float32).eps`` (about 1.19e-7, the constant
+scikit-learn uses for the same purpose), keeps zeros away from divisions and
+negative powers, in three documented places and nowhere else:
+
+1. the model: wherever ``WH`` is divided by or raised to a negative power
+   (beta < 2) the model is ``WH + EPS``. ``mu`` gets this inside its GEMM from a
+   fixed extra component (see :mod:`nmfab.algorithms.mu`), so it remains an exact
+   MM algorithm for ``D(V | WH + EPS)``; :func:`nmfab.divergences.beta_divergence`
+   evaluates the same ``D(V | WH + EPS)``;
+2. denominators of multiplicative / coordinate updates (K-sized arrays) are
+   floored at ``EPS`` by :func:`floor_` (this only ever damps a step);
+3. for beta <= 0 (where a zero of V has infinite divergence) V is floored once
+   at ``EPS`` before any iteration (:func:`nmfab.divergences.safe_data`).
+
+Iterates are never zeroed or clipped (scikit-learn zeroes entries below float64
+eps for beta <= 1; an exact zero is absorbing under MU).
 """
 import numpy as np
 import array_api_compat
@@ -100,7 +108,7 @@ def as_float(V, dtype_name, copy=False):
 
 
 def floor_(x):
-    """Floor ``x`` at :data:`EPS` in place (the eps policy) and return it."""
+    """Floor ``x`` at :data:`EPS` in place (the eps policy, items 2-3) and return it."""
     if is_numpy(x):
         return np.maximum(x, EPS, out=x)
     if is_torch(x):
@@ -126,6 +134,17 @@ def divide_into(num, den):
     if is_torch(den):
         return den.reciprocal_().mul_(num)
     return num / den
+
+
+def multiply_into(a, b, out):
+    """``out <- a * b`` and return it."""
+    if is_numpy(out):
+        return np.multiply(a, b, out=out)
+    if is_torch(out):
+        import torch
+        return torch.mul(a, b, out=out)
+    out[...] = a * b
+    return out
 
 
 def power_into(x, p, out):
@@ -183,6 +202,15 @@ def matmul_into(a, b, out):
         return torch.matmul(a, b, out=out)
     out[...] = a @ b
     return out
+
+
+def contiguous(x):
+    """``x`` in contiguous (C) memory: a copy only when it is a strided view."""
+    if is_numpy(x):
+        return np.ascontiguousarray(x)
+    if is_torch(x):
+        return x.contiguous()
+    return x
 
 
 def bool_mask(mask, ref):

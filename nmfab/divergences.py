@@ -3,7 +3,7 @@
 ``D_beta(V | Y) = sum(V**beta + (beta-1) Y**beta - beta V Y**(beta-1)) / (beta (beta-1))``
 with the limits ``sum(V log(V/Y) - V + Y)`` (beta = 1, generalised Kullback-Leibler)
 and ``sum(V/Y - log(V/Y) - 1)`` (beta = 0, Itakura-Saito); beta = 2 gives half
-the squared Frobenius norm, as in scikit-learn. ``Y = max(WH, EPS)`` (the eps
+the squared Frobenius norm, as in scikit-learn. ``Y = WH + EPS`` (the eps
 policy of :mod:`nmfab.backend`) for beta < 2.
 """
 from .backend import EPS, divide_into, floor_, inner, log_, namespace, power_into, scalar
@@ -42,10 +42,10 @@ def beta_divergence(V, W, H, beta, WH=None):
     if beta == 2:
         Y -= V
         return 0.5 * scalar(inner(Y, Y))
-    floor_(Y)
+    Y += EPS
     if beta == 1:
         total = xp.sum(Y) - xp.sum(V)
-        log_(floor_(divide_into(V, Y)))      # log(max(V/Y, EPS)): finite where V = 0
+        log_(floor_(divide_into(V, Y)))      # log(max(V/Y, EPS)): finite, times V = 0
         return scalar(total + inner(V, Y))
     if beta == 0:
         divide_into(V, Y)

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import algorithms
-from .backend import as_float, like, resolve_dtype, to_numpy, is_torch
+from .backend import as_float, contiguous, is_torch, like, resolve_dtype, to_numpy
 from .divergences import beta_divergence, l1_penalty, safe_data
 from .errors import NmfabError
 from .init import initialize
@@ -66,11 +66,11 @@ def _initial_factors(V, rank, init, W0, H0, seed, init_params):
     elif init == "custom":
         raise NmfabError("init='custom' needs both W0 and H0")
     W, H, info = initialize(Vh, rank, init, seed, **init_params)
-    if init == "harmonic":
-        check.check_rank(W.shape[1], V.shape)
+    if rank is None:                                   # harmonic: one column per pitch
+        rank = check.check_rank(W.shape[1], V.shape)
     W = to_numpy(W0).astype(Vh.dtype) if W0 is not None else W
     H = to_numpy(H0).astype(Vh.dtype) if H0 is not None else H
-    check.check_factors(W, H, V.shape, W.shape[1])
+    check.check_factors(W, H, V.shape, rank)
     return np.array(W, dtype=Vh.dtype), np.array(H, dtype=Vh.dtype), info
 
 
@@ -97,7 +97,8 @@ def _run(step, V, W, H, beta, l1_H, max_iter, tol, max_time, eval_every):
         if out_of_time:
             stop = "max_time"
             break
-    return W, H, (np.array(losses), np.array(times), np.array(iters, dtype=int)), it, stop
+    history = (np.array(losses), np.array(times), np.array(iters, dtype=int))
+    return contiguous(W), contiguous(H), history, it, stop
 
 
 def factorize(V, rank=None, *, algorithm="mu", beta=2.0, init="nndsvda", W0=None, H0=None,
@@ -152,6 +153,8 @@ def factorize(V, rank=None, *, algorithm="mu", beta=2.0, init="nndsvda", W0=None
     max_iter = check.check_positive("max_iter", max_iter, integer=True)
     eval_every = check.check_positive("eval_every", eval_every, integer=True)
     max_time = check.check_positive("max_time", max_time, allow_none=True)
+    if not hasattr(V, "__array_namespace__") and not is_torch(V):
+        V = np.asarray(V)
     check.check_data(V)
     V = safe_data(as_float(V, resolve_dtype(V, dtype), copy=beta <= 0), beta)
     W, H, info = _initial_factors(V, rank, init, W0, H0, seed, dict(init_params or {}))

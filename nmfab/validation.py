@@ -1,20 +1,21 @@
 """Checks of factorize() inputs: each failure is one NmfabError line saying what to do."""
 import numpy as np
 
-from .backend import to_numpy
+from .backend import namespace, to_numpy
 from .errors import NmfabError
 from .init import INITS
 
 
 def check_data(V):
-    """V must be 2-D, finite and nonnegative."""
+    """V must be 2-D, finite and nonnegative (checked on V's device, two scalars come back)."""
     if getattr(V, "ndim", None) != 2:
         raise NmfabError(f"V must be a 2-D (F x T) array, got shape {getattr(V, 'shape', None)}")
-    host = to_numpy(V)
-    if not np.all(np.isfinite(host)):
+    xp = namespace(V)
+    if not bool(xp.all(xp.isfinite(V))):
         raise NmfabError("V contains NaN or infinite entries; clean the spectrogram first")
-    if host.size and host.min() < 0:
-        raise NmfabError(f"V has negative entries (min {host.min():g}); NMF needs V >= 0, "
+    low = float(xp.min(V)) if V.shape[0] * V.shape[1] else 0.0
+    if low < 0:
+        raise NmfabError(f"V has negative entries (min {low:g}); NMF needs V >= 0, "
                          "use a magnitude or power spectrogram")
 
 

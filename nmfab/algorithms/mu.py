@@ -5,9 +5,17 @@ the majorisation-minimisation exponent :func:`mm_exponent`, which guarantees a
 nonincreasing loss for any real beta. W is updated first, then H (as in
 scikit-learn). Fast paths: beta = 2 uses ``W^T V`` and K x K Gram matrices;
 beta = 1 uses row/column sums of the factors for the denominator; beta = 0 uses
-one reciprocal and a square; any other beta computes ``(WH)**(beta-2)`` once and
-gets ``(WH)**(beta-1)`` by one multiplication with ``WH``. Two F x T work
-buffers are allocated once per run.
+one reciprocal and two products; any other beta computes one power of the model,
+``(WH)**(beta-1)`` (through a square root and a reciprocal when beta is a
+multiple of 1/2, several times cheaper than a fractional power), and gets
+``(WH)**(beta-2)`` from it by one division by WH. Two F x T work buffers are
+allocated once per run (one for beta = 1).
+
+Eps policy (see :mod:`nmfab.backend`): for beta < 2 the model is ``WH + EPS``.
+It is computed inside the GEMM: W and H are stored with one extra component,
+a column ``sqrt(EPS)`` in W and a row ``sqrt(EPS)`` in H, that is never updated.
+MU is then an exact MM algorithm for ``D(V | WH + EPS)`` (a fixed component is
+just a fixed part), so the loss stays nonincreasing, at no extra pass over F x T.
 
 L1 sparsity on H with unit-norm W columns: the objective is the scale-invariant
 ``J = D(V|WH) + l1_H * sum_k ||w_k||_1 ||h_k||_1``. With H fixed its penalty is
@@ -21,7 +29,8 @@ penalty is exactly ``l1_H * sum(H)``.
 """
 import numpy as np
 
-from ..backend import bool_mask, divide_into, floor_, matmul_into, namespace, power_into
+from ..backend import (EPS, bool_mask, device, divide_into, floor_, matmul_into,
+                       multiply_into, namespace, power_into)
 from . import AlgorithmSpec, register
 
 
@@ -34,19 +43,22 @@ def mm_exponent(beta):
     return 1.0
 
 
-def _model_matrices(V, W, H, beta, bufs):
-    """(P, Y) with P = V * (WH)**(beta-2) and Y = (WH)**(beta-1) (None for beta = 1)."""
-    Y = floor_(matmul_into(W, H, bufs[0]))
+def _model_matrices(V, Wa, Ha, beta, bufs):
+    """(P, Y) with P = V * M**(beta-2) and Y = M**(beta-1) (None for beta = 1).
+
+    ``M = Wa @ Ha = WH + EPS`` (augmented factors, see the module docstring),
+    computed into the first of the two F x T buffers ``bufs``.
+    """
+    M = matmul_into(Wa, Ha, bufs[0])
     if beta == 1:
-        return divide_into(V, Y), None
-    P = bufs[1]
+        return divide_into(V, M), None
     if beta == 0:
-        divide_into(1.0, Y)          # Y = 1 / WH
-        P[...] = Y
-        P *= Y                      # P = WH**-2
-    else:
-        power_into(Y, beta - 2.0, P)  # P = WH**(beta-2)
-        Y *= P                        # Y = WH**(beta-1)
+        Y = divide_into(1.0, M)           # 1 / M
+        P = multiply_into(V, Y, bufs[1])  # V / M
+        P *= Y                            # V / M**2
+        return P, Y
+    Y = power_into(M, beta - 1.0, bufs[1])    # M**(beta-1)
+    P = divide_into(Y, M)                     # M**(beta-2), in M's buffer
     P *= V
     return P, Y
 
@@ -66,13 +78,17 @@ def _apply(X, num, den, gamma, fixed, axis):
     return X
 
 
-def update_W(V, W, H, beta, gamma, bufs, fixed=None, l1_H=0.0):
-    """One MM update of the free columns of W (in place), L1 weight ``l1_H ||h_k||_1``."""
+def update_W(V, W, H, beta, gamma, bufs, fixed=None, l1_H=0.0, aug=None):
+    """One MM update of the free columns of W (in place), L1 weight ``l1_H ||h_k||_1``.
+
+    ``aug`` = (Wa, Ha): augmented storage whose first K columns/rows are W and H
+    (required for beta != 2).
+    """
     xp = namespace(V)
     if beta == 2:
         num, den = V @ H.T, W @ (H @ H.T)
     else:
-        P, Y = _model_matrices(V, W, H, beta, bufs)
+        P, Y = _model_matrices(V, *aug, beta, bufs)
         num = P @ H.T
         den = xp.sum(H, axis=1)[None, :] if Y is None else Y @ H.T
     if l1_H:
@@ -80,18 +96,29 @@ def update_W(V, W, H, beta, gamma, bufs, fixed=None, l1_H=0.0):
     return _apply(W, num, den, gamma, fixed, axis=1)
 
 
-def update_H(V, W, H, beta, gamma, bufs, fixed=None, l1_H=0.0):
+def update_H(V, W, H, beta, gamma, bufs, fixed=None, l1_H=0.0, aug=None):
     """One MM update of the free rows of H (in place), L1 weight ``l1_H ||w_k||_1``."""
     xp = namespace(V)
     if beta == 2:
         num, den = W.T @ V, (W.T @ W) @ H
     else:
-        P, Y = _model_matrices(V, W, H, beta, bufs)
+        P, Y = _model_matrices(V, *aug, beta, bufs)
         num = W.T @ P
         den = xp.sum(W, axis=0)[:, None] if Y is None else W.T @ Y
     if l1_H:
         den = den + l1_H * xp.sum(W, axis=0)[:, None]
     return _apply(H, num, den, gamma, fixed, axis=0)
+
+
+def augment(W, H):
+    """(Wa, Ha): W and H with the fixed extra component ``sqrt(EPS)`` (model WH + EPS)."""
+    xp = namespace(W)
+    K = W.shape[1]
+    Wa = xp.full((W.shape[0], K + 1), EPS ** 0.5, dtype=W.dtype, device=device(W))
+    Ha = xp.full((K + 1, H.shape[1]), EPS ** 0.5, dtype=H.dtype, device=device(H))
+    Wa[:, :K] = W
+    Ha[:K, :] = H
+    return Wa, Ha
 
 
 def normalize_columns(W, H, rescale):
@@ -119,15 +146,25 @@ def make_mu(V, W, H, *, beta, fixed_W=None, fixed_H=None, l1_H=0.0):
     """Build the one-iteration MU step (W then H) for this problem."""
     xp = namespace(V)
     gamma = mm_exponent(beta)
-    bufs = () if beta == 2 else (xp.empty_like(V), xp.empty_like(V))
     mask_W, mask_H = bool_mask(fixed_W, V), bool_mask(fixed_H, V)
     rescale = bool_mask(_rescalable(fixed_W, fixed_H, W.shape[1]), V) if l1_H else None
+    K = W.shape[1]
+    if beta == 2:
+        bufs, aug = (), None
+    else:
+        n_bufs = 1 if beta == 1 else 2
+        bufs, aug = tuple(xp.empty_like(V) for _ in range(n_bufs)), augment(W, H)
+        views = (aug[0][:, :K], aug[1][:K, :])
 
     def step(W, H):
-        update_W(V, W, H, beta, gamma, bufs, mask_W, l1_H)
+        if aug is not None:
+            if W is not views[0] or H is not views[1]:   # first call: adopt the given factors
+                views[0][...], views[1][...] = W, H
+            W, H = views
+        update_W(V, W, H, beta, gamma, bufs, mask_W, l1_H, aug)
         if rescale is not None:
             normalize_columns(W, H, rescale)
-        update_H(V, W, H, beta, gamma, bufs, mask_H, l1_H)
+        update_H(V, W, H, beta, gamma, bufs, mask_H, l1_H, aug)
         return W, H
 
     return step

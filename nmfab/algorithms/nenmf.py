@@ -3,20 +3,15 @@
 Each outer iteration solves ``min_{W>=0} ||V - WH||`` then ``min_{H>=0} ||V - WH||``
 approximately by ``inner_iter`` steps of Nesterov's optimal gradient method
 (OGM) with step ``1/L``, ``L`` the spectral norm of the K x K Gram matrix. OGM is
-not monotone by itself, so each subproblem returns the best iterate met
-(its objective is evaluated from the Gram matrices at O(K^2 T) cost); the first
+not monotone by itself, so each subproblem returns the best iterate met (its
+objective comes from the Gram matrices; ``G @ Y`` at the extrapolated point is
+obtained by linearity, so one K x K x T product per inner step); the first
 OGM step from the current factor is a projected gradient step, a descent step,
 so the loss never increases. Fixed rows keep a zero step and are restored
 bit-identically.
 """
 from ..backend import bool_mask, clip_nonneg, namespace
 from . import AlgorithmSpec, register
-
-
-def _objective(G, B, X):
-    """0.5 <X, G X> - <X, B> (the subproblem loss up to a constant), as an array scalar."""
-    xp = namespace(X)
-    return xp.sum(X * (0.5 * (G @ X) - B))
 
 
 def ogm(X, G, B, inner_iter, fixed=None):
@@ -40,19 +35,23 @@ def ogm(X, G, B, inner_iter, fixed=None):
     xp = namespace(X)
     L = xp.linalg.matrix_norm(G, ord=2)
     start = X
-    best, best_obj = X, _objective(G, B, X)
-    Y, prev, alpha = X, X, 1.0
+    G_prev = G @ X
+    best, best_obj = X, xp.sum(X * (0.5 * G_prev - B))
+    Y, G_Y, prev, alpha = X, G_prev, X, 1.0
     for _ in range(inner_iter):
-        new = clip_nonneg(Y - (G @ Y - B) / L)
+        new = clip_nonneg(Y - (G_Y - B) / L)
         if fixed is not None:
             new[fixed, :] = start[fixed, :]
-        obj = _objective(G, B, new)
+        G_new = G @ new                        # the only K x K x N product of the step
+        obj = xp.sum(new * (0.5 * G_new - B))
         better = obj < best_obj
         best = xp.where(better, new, best)
         best_obj = xp.where(better, obj, best_obj)
         alpha_next = (1.0 + (4.0 * alpha * alpha + 1.0) ** 0.5) / 2.0
-        Y = new + ((alpha - 1.0) / alpha_next) * (new - prev)
-        prev, alpha = new, alpha_next
+        momentum = (alpha - 1.0) / alpha_next
+        Y = new + momentum * (new - prev)
+        G_Y = G_new + momentum * (G_new - G_prev)     # G @ Y by linearity
+        prev, G_prev, alpha = new, G_new, alpha_next
     if fixed is not None:
         best[fixed, :] = start[fixed, :]
     return best
