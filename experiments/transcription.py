@@ -1,0 +1,53 @@
+"""Piano transcription with NMF: the main job of nmfab.
+
+    python experiments/transcription.py -c        # compute (synthetic piano, no download)
+    python experiments/transcription.py -d        # show the comparison table
+
+Plans: ``harmonic`` (88 harmonic combs over MIDI 21..108, W free or fixed,
+mu with beta 0, 1, 2) and the unsupervised family (nndsvda init, ranks 32 and
+64): ``unsupervised`` (mu with beta 0, 1, 2) and ``unsupervised_ls`` (hals and
+nenmf, least squares only, beta 2). The dataset factor is
+``synth_piano`` (embedded); ``maps`` and ``maestro`` are added when ``--data``
+(or NMFAB_DATA) points to a folder holding ``maps/`` or ``maestro/``.
+"""
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from nmfab.experiment import Experiment
+from nmfab.tasks.transcription import DEFAULTS, TASK
+
+
+def real_datasets(argv):
+    """``maps`` / ``maestro`` when the data folder given by --data or NMFAB_DATA holds them."""
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("--data", type=Path)
+    data = parser.parse_known_args(argv)[0].data or os.environ.get("NMFAB_DATA")
+    return [name for name in ("maps", "maestro") if data and (Path(data) / name).is_dir()]
+
+
+def build(argv=()):
+    """The transcription experiment with its plans and metrics."""
+    exp = Experiment("transcription", task=TASK, description=(
+        "NMF piano transcription: note F (onset only, 50 ms), with offsets, frame-level "
+        "multipitch; threshold cross-validated over tracks"))
+    exp.set_defaults(**DEFAULTS, max_iter=100)
+    datasets = ["synth_piano"] + real_datasets(list(argv))
+    exp.add_plan("harmonic", dataset=datasets, init="harmonic", rank=88, fixed_W=[False, True],
+                 algorithm="mu", beta=[0, 1, 2])
+    exp.add_plan("unsupervised", dataset=datasets, init="nndsvda", rank=[32, 64],
+                 algorithm="mu", beta=[0, 1, 2])
+    exp.add_plan("unsupervised_ls", dataset=datasets, init="nndsvda", rank=[32, 64],
+                 algorithm=["hals", "nenmf"], beta=2)
+    exp.add_metric("f_onset", percent=True, precision=1, significance=True)
+    exp.add_metric("f_onset_cv", percent=True, precision=1, significance=True)
+    exp.add_metric("f_offset", percent=True, precision=1, significance=True)
+    exp.add_metric("p_onset", percent=True, precision=1)
+    exp.add_metric("r_onset", percent=True, precision=1)
+    exp.add_metric("acc_frame", percent=True, precision=1, significance=True)
+    return exp
+
+
+if __name__ == "__main__":
+    raise SystemExit(build(sys.argv[1:]).main())

@@ -1,0 +1,107 @@
+"""Note events from pitch activations (the rows of H merged by pitch).
+
+A note of pitch ``p`` starts when its activation rises above ``threshold``
+times the activations' scale (their maximum over all pitches and frames) and
+ends when it falls below ``hysteresis`` times that onset level. The onset is
+refined from the crossing frame to the local peak of the activation's rise
+(its largest frame-to-frame increase within ``max_peak_shift`` seconds of the
+crossing): the frame centred on the attack, for loud and soft notes alike.
+Notes shorter than ``min_duration`` are dropped, and notes still active at
+the last frame are emitted with the end of the signal as offset.
+
+Frame ``t`` is at ``t * hop_length / sr`` seconds (centred STFT, no shift).
+"""
+import numpy as np
+
+from ..errors import NmfabError
+
+
+def _segments(mask):
+    """Start (inclusive) and end (exclusive) indices of the True runs of a 1-D bool array."""
+    padded = np.concatenate(([False], mask, [False])).astype(np.int8)
+    edges = np.diff(padded)
+    return np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+
+
+def _steepest_rise(row, crossing, lowest, highest):
+    """Frame in ``[lowest, highest]`` where ``row`` rises most from the previous frame.
+
+    This is the local peak of the activation's rise around its threshold
+    crossing: for an attack smeared by a centred window it is the frame centred
+    on the attack, whatever the note's loudness (an absolute crossing is early
+    for loud notes and late for soft ones; the activation peak is late).
+    """
+    lowest = max(int(lowest), 1)
+    if highest < lowest:
+        return crossing
+    rise = row[lowest:highest + 1] - row[lowest - 1:highest]
+    return lowest + int(np.argmax(rise))
+
+
+def row_notes(row, on_level, off_level, max_shift):
+    """Onset frame, offset frame (exclusive) and peak value of each note in one activation row."""
+    notes = []
+    previous_end = 0
+    starts, ends = _segments(row >= off_level)
+    for start, end in zip(starts, ends):
+        above = np.flatnonzero(row[start:end] >= on_level)
+        if above.size == 0:
+            continue
+        crossing = start + int(above[0])
+        onset = _steepest_rise(row, crossing, max(crossing - max_shift, previous_end),
+                               min(crossing + max_shift, end - 1))
+        notes.append((onset, end, float(np.max(row[crossing:end]))))
+        previous_end = end
+    return notes
+
+
+def activations_to_notes(activations, pitches, sr, hop_length, threshold=0.15, hysteresis=0.5,
+                         min_duration=0.05, max_peak_shift=0.1, scale=None):
+    """Turn pitch activations into notes.
+
+    Parameters
+    ----------
+    activations : np.ndarray, shape (n_pitches, n_frames)
+        Nonnegative activation of each pitch over frames.
+    pitches : array-like of int, length n_pitches
+        MIDI pitch of each row.
+    sr : int
+        Sampling rate of the analysed audio.
+    hop_length : int
+        Hop between frames in samples; frame ``t`` is at ``t * hop_length / sr``.
+    threshold : float
+        Onset level as a fraction of ``scale``.
+    hysteresis : float
+        Offset level as a fraction of the onset level (in (0, 1]).
+    min_duration : float
+        Shortest note kept, in seconds.
+    max_peak_shift : float
+        Longest move (s) from the threshold crossing to the steepest rise.
+    scale : float or None
+        Activation scale; defaults to the maximum of ``activations``.
+
+    Returns
+    -------
+    np.ndarray, shape (n_notes, 4)
+        Columns: onset (s), offset (s), MIDI pitch, amplitude (peak activation / scale),
+        sorted by onset then pitch.
+    """
+    activations = np.asarray(activations, dtype=np.float64)
+    if activations.ndim != 2 or activations.shape[0] != len(pitches):
+        raise NmfabError(f"activations must be (n_pitches, n_frames) with one row per pitch; got "
+                         f"shape {activations.shape} for {len(pitches)} pitches")
+    if not 0 < hysteresis <= 1:
+        raise NmfabError(f"hysteresis must be in (0, 1], got {hysteresis}")
+    scale = float(np.max(activations, initial=0.0)) if scale is None else float(scale)
+    if scale <= 0:
+        return np.zeros((0, 4))
+    frame_s = hop_length / float(sr)
+    on_level = threshold * scale
+    max_shift = int(round(max_peak_shift / frame_s))
+    notes = []
+    for pitch, row in zip(pitches, activations):
+        for onset, offset, peak in row_notes(row, on_level, hysteresis * on_level, max_shift):
+            if (offset - onset) * frame_s >= min_duration:
+                notes.append((onset * frame_s, offset * frame_s, float(pitch), peak / scale))
+    notes = np.array(notes, dtype=np.float64).reshape(-1, 4)
+    return notes[np.lexsort((notes[:, 2], notes[:, 0]))]

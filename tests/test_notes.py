@@ -1,0 +1,80 @@
+"""Note extraction from activations: timing, hysteresis, last-note emission."""
+import numpy as np
+import pytest
+
+from nmfab.errors import NmfabError
+from nmfab.tasks.notes import activations_to_notes
+
+SR, HOP = 22050, 512
+FRAME = HOP / SR
+
+
+def test_onset_and_offset_times_are_frame_times_without_shift():
+    row = np.zeros(100)
+    row[20:40] = 1.0
+    notes = activations_to_notes(row[None], [60], SR, HOP, threshold=0.5, min_duration=0.0)
+    assert notes.shape == (1, 4)
+    # frame t is at t * hop / sr exactly (no n_fft / 2 shift)
+    assert notes[0, 0] == pytest.approx(20 * FRAME)
+    assert notes[0, 1] == pytest.approx(40 * FRAME)
+    assert notes[0, 2] == 60
+    assert notes[0, 3] == pytest.approx(1.0)
+
+
+def test_onset_refined_from_crossing_to_steepest_rise():
+    row = np.zeros(60)
+    row[10:30] = [0.12, 0.7, 1.0] + [0.9] * 17   # crosses 0.1 at 10, rises most at 11
+    notes = activations_to_notes(row[None], [64], SR, HOP, threshold=0.1, min_duration=0.0)
+    assert notes[0, 0] == pytest.approx(11 * FRAME)
+
+
+def test_note_active_at_the_end_is_emitted():
+    row = np.zeros(50)
+    row[5:15] = 1.0
+    row[30:] = 0.8
+    notes = activations_to_notes(row[None], [70], SR, HOP, threshold=0.3, min_duration=0.0)
+    assert len(notes) == 2
+    assert notes[1, 0] == pytest.approx(30 * FRAME)
+    assert notes[1, 1] == pytest.approx(50 * FRAME)
+
+
+def test_hysteresis_keeps_a_dip_and_splits_below_the_offset_level():
+    row = np.zeros(80)
+    row[10:30] = 1.0
+    row[18:20] = 0.3          # above hysteresis * onset level = 0.25: same note
+    row[40:70] = 1.0
+    row[50:52] = 0.1          # below 0.25: two notes
+    notes = activations_to_notes(row[None], [50], SR, HOP, threshold=0.5, hysteresis=0.5,
+                                 min_duration=0.0)
+    np.testing.assert_allclose(notes[:, 0], np.array([10, 40, 52]) * FRAME)
+    np.testing.assert_allclose(notes[:, 1], np.array([30, 50, 70]) * FRAME)
+
+
+def test_min_duration_and_threshold_relative_to_scale():
+    acts = np.zeros((2, 40))
+    acts[0, 5:7] = 10.0       # 2 frames: 46 ms, dropped at min_duration 0.05
+    acts[0, 20:30] = 10.0
+    acts[1, 10:30] = 0.5      # 5 % of the scale: below a 0.1 threshold
+    notes = activations_to_notes(acts, [40, 41], SR, HOP, threshold=0.1, min_duration=0.05)
+    assert notes.shape == (1, 4) and notes[0, 2] == 40
+    scaled = activations_to_notes(acts * 1000, [40, 41], SR, HOP, threshold=0.1,
+                                  min_duration=0.05)
+    np.testing.assert_allclose(scaled, notes)
+    low = activations_to_notes(acts, [40, 41], SR, HOP, threshold=0.04, min_duration=0.05)
+    assert sorted(low[:, 2]) == [40, 41]
+
+
+def test_notes_sorted_and_silence_gives_none():
+    acts = np.zeros((3, 30))
+    acts[2, 3:20] = 1.0
+    acts[0, 10:20] = 1.0
+    notes = activations_to_notes(acts, [72, 60, 48], SR, HOP, min_duration=0.0)
+    assert list(notes[:, 2]) == [48, 72]
+    assert activations_to_notes(np.zeros((2, 10)), [1, 2], SR, HOP).shape == (0, 4)
+
+
+def test_bad_shapes_are_one_line_errors():
+    with pytest.raises(NmfabError, match="one row per pitch"):
+        activations_to_notes(np.ones((3, 10)), [60, 61], SR, HOP)
+    with pytest.raises(NmfabError, match="hysteresis"):
+        activations_to_notes(np.ones((1, 10)), [60], SR, HOP, hysteresis=2.0)
