@@ -10,21 +10,10 @@ nenmf, least squares only, beta 2). The dataset factor is
 ``synth_piano`` (embedded); ``maps`` and ``maestro`` are added when ``--data``
 (or NMFAB_DATA) points to a folder holding ``maps/`` or ``maestro/``.
 """
-import argparse
-import os
 import sys
-from pathlib import Path
 
-from nmfab.experiment import Experiment
+from nmfab.experiment import Experiment, datasets_present
 from nmfab.tasks.transcription import DEFAULTS, TASK
-
-
-def real_datasets(argv):
-    """``maps`` / ``maestro`` when the data folder given by --data or NMFAB_DATA holds them."""
-    parser = argparse.ArgumentParser(add_help=False)
-    parser.add_argument("--data", type=Path)
-    data = parser.parse_known_args(argv)[0].data or os.environ.get("NMFAB_DATA")
-    return [name for name in ("maps", "maestro") if data and (Path(data) / name).is_dir()]
 
 
 def build(argv=()):
@@ -33,7 +22,7 @@ def build(argv=()):
         "NMF piano transcription: note F (onset only, 50 ms), with offsets, frame-level "
         "multipitch; threshold cross-validated over tracks"))
     exp.set_defaults(**DEFAULTS, max_iter=100)
-    datasets = ["synth_piano"] + real_datasets(list(argv))
+    datasets = ["synth_piano"] + datasets_present(("maps", "maestro"), list(argv))
     exp.add_plan("harmonic", dataset=datasets, init="harmonic", rank=88, fixed_W=[False, True],
                  algorithm="mu", beta=[0, 1, 2])
     exp.add_plan("unsupervised", dataset=datasets, init="nndsvda", rank=[32, 64],
