@@ -4,7 +4,8 @@ import pytest
 import soundfile as sf
 
 from nmfab.datasets.enst_drums import EnstDrums, enst_label_to_class
-from nmfab.datasets.mdb_drums import MdbDrums, read_labelled_onsets
+from nmfab.datasets.drum_annotations import read_labelled_onsets
+from nmfab.datasets.mdb_drums import MdbDrums
 from nmfab.datasets.synth_drums import SynthDrums
 from nmfab.errors import DatasetError
 

@@ -14,7 +14,7 @@ import re
 
 from ..errors import DatasetError
 from .audio import find_audio, load_audio, require_dir
-from .mdb_drums import read_labelled_onsets
+from .drum_annotations import AnnotatedDrums
 
 MIXES = ("drums", "full", "dry")
 _EXACT = {"bd": "KD", "sd": "SD", "sd-": "SD", "rs": "SD", "cs": "SD", "chh": "HH", "ohh": "HH",
@@ -32,7 +32,7 @@ def enst_label_to_class(label):
     return "OT"
 
 
-class EnstDrums:
+class EnstDrums(AnnotatedDrums):
     """ENST-Drums tracks under ``root`` (the ``enst_drums`` folder).
 
     Parameters
@@ -44,6 +44,7 @@ class EnstDrums:
     """
 
     name = "enst_drums"
+    label_map = staticmethod(enst_label_to_class)
 
     def __init__(self, root, duration=None):
         self.root = require_dir(root, "ENST-Drums folder")
@@ -83,19 +84,10 @@ class EnstDrums:
             y = part if y is None else y[:part.size] + part[:y.size]
         return y, sr
 
-    def onsets(self, track):
-        """``{class: onset times}`` from ``drummer_N/annotation/<name>.txt``."""
+    def annotation_path(self, track):
+        """``drummer_N/annotation/<name>.txt``."""
         drummer, name = track.split("/", 1)
-        onsets = read_labelled_onsets(self.root / drummer / "annotation" / f"{name}.txt",
-                                      enst_label_to_class)
-        if self.duration is not None:
-            onsets = {c: t[t < self.duration] for c, t in onsets.items()}
-        return onsets
-
-    def template_source(self, track):
-        """The wet-mix drum recording of ``track`` and its onsets."""
-        y, sr = self.audio(track, "drums")
-        return y, sr, self.onsets(track)
+        return self.root / drummer / "annotation" / f"{name}.txt"
 
     def kit_tracks(self, track):
         """The other tracks of the same drummer (same kit)."""

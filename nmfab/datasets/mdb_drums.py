@@ -8,48 +8,12 @@ Layout under ``<data>/mdb_drums/``::
 
 Class labels are KD, SD, HH, TT, CY, OT (kept as they are).
 """
-from pathlib import Path
-
-import numpy as np
-
 from ..errors import DatasetError
 from .audio import AUDIO_EXTENSIONS, find_audio, load_audio, require_dir
+from .drum_annotations import AnnotatedDrums
 
 MIX_FOLDERS = {"drums": ("drum_only", "_Drum"), "full": ("full_mix", "_MIX")}
 MDB_CLASSES = ("KD", "SD", "HH", "TT", "CY", "OT")
-
-
-def read_labelled_onsets(path, label_map=None):
-    """Read a "time label" annotation file as ``{class: sorted onset times}``.
-
-    Parameters
-    ----------
-    path : str or Path
-        One onset per line, whitespace-separated time (s) and label.
-    label_map : callable or None
-        Maps a raw label to a class name (or None to drop it); identity when None.
-
-    Raises
-    ------
-    DatasetError
-        When the file is missing or a line is not "time label".
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise DatasetError(f"annotation file not found: {path} (check the dataset folder)")
-    onsets = {}
-    for number, line in enumerate(path.read_text().splitlines(), start=1):
-        fields = line.split()
-        if not fields:
-            continue
-        try:
-            time, label = float(fields[0]), fields[1]
-        except (ValueError, IndexError):
-            raise DatasetError(f"{path}:{number}: expected 'time label', got {line.strip()!r}")
-        name = label if label_map is None else label_map(label)
-        if name is not None:
-            onsets.setdefault(name, []).append(time)
-    return {name: np.sort(np.asarray(times)) for name, times in onsets.items()}
 
 
 def _check_mix(mix):
@@ -58,7 +22,7 @@ def _check_mix(mix):
     return MIX_FOLDERS[mix]
 
 
-class MdbDrums:
+class MdbDrums(AnnotatedDrums):
     """MDB-Drums tracks found under ``root`` (the ``mdb_drums`` folder).
 
     Parameters
@@ -94,17 +58,9 @@ class MdbDrums:
         path = find_audio(self.root / "audio" / folder, f"{track}{suffix}")
         return load_audio(path, duration=self.duration)
 
-    def onsets(self, track):
-        """``{class: onset times}`` from ``annotations/class/<track>_class.txt``."""
-        onsets = read_labelled_onsets(self.annotations / f"{track}_class.txt")
-        if self.duration is not None:
-            onsets = {c: t[t < self.duration] for c, t in onsets.items()}
-        return onsets
-
-    def template_source(self, track):
-        """The drum-only recording of ``track`` and its onsets (hits for templates)."""
-        y, sr = self.audio(track, "drums")
-        return y, sr, self.onsets(track)
+    def annotation_path(self, track):
+        """``annotations/class/<track>_class.txt``."""
+        return self.annotations / f"{track}_class.txt"
 
     def kit_tracks(self, track):
         """The other annotated drum-only tracks of the dataset."""
