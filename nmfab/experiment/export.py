@@ -25,7 +25,11 @@ def _tex_escape(text):
 
 
 def _png(header, table, path):
-    import matplotlib
+    try:
+        import matplotlib
+    except ImportError:
+        raise NmfabError("png export needs matplotlib: pip install -e \".[plot]\" "
+                         "(or export csv, tex, md or html)") from None
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
