@@ -73,6 +73,7 @@ class NMF:
         return self
 
     def _factorize(self, X, **kwargs):
+        """Run :func:`nmfab.factorize` on ``X.T`` with this estimator's parameters."""
         return factorize(X.T, self.n_components, algorithm=self.algorithm, beta=self.beta,
                          max_iter=self.max_iter, tol=self.tol, l1_H=self.l1_H, seed=self.seed,
                          dtype=self.dtype, **dict(self.algorithm_params or {}), **kwargs)

@@ -58,16 +58,17 @@ def _initial_factors(V, rank, init, W0, H0, seed, init_params):
     Vh = to_numpy(V)
     if rank is None and (W0 is not None or H0 is not None):
         rank = (W0.shape[1] if W0 is not None else H0.shape[0])
+    given = W0 is not None and H0 is not None
     if init != "harmonic" or rank is not None:
-        rank = check.check_rank(rank, V.shape)
-    if W0 is not None and H0 is not None:
+        rank = check.check_rank(rank, V.shape, bounded=not given and init != "harmonic")
+    if given:
         init = "custom"
         init_params = dict(init_params, W0=to_numpy(W0), H0=to_numpy(H0))
     elif init == "custom":
         raise NmfabError("init='custom' needs both W0 and H0")
     W, H, info = initialize(Vh, rank, init, seed, **init_params)
     if rank is None:                                   # harmonic: one column per pitch
-        rank = check.check_rank(W.shape[1], V.shape)
+        rank = check.check_rank(W.shape[1], V.shape, bounded=False)
     W = to_numpy(W0).astype(Vh.dtype) if W0 is not None else W
     H = to_numpy(H0).astype(Vh.dtype) if H0 is not None else H
     check.check_factors(W, H, V.shape, rank)
@@ -153,6 +154,8 @@ def factorize(V, rank=None, *, algorithm="mu", beta=2.0, init="nndsvda", W0=None
     max_iter = check.check_positive("max_iter", max_iter, integer=True)
     eval_every = check.check_positive("eval_every", eval_every, integer=True)
     max_time = check.check_positive("max_time", max_time, allow_none=True)
+    if not tol >= 0:
+        raise NmfabError(f"tol must be >= 0 (0 disables the tolerance stop), got {tol!r}")
     if not hasattr(V, "__array_namespace__") and not is_torch(V):
         V = np.asarray(V)
     check.check_data(V)

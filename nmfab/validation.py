@@ -19,13 +19,23 @@ def check_data(V):
                          "use a magnitude or power spectrogram")
 
 
-def check_rank(rank, shape):
-    """0 < rank <= min(F, T)."""
+def check_rank(rank, shape, bounded=True):
+    """0 < rank, and rank <= min(F, T) when ``bounded``.
+
+    The bound applies when the factors are estimated from V alone; given or
+    template factors (``custom``, ``harmonic``) may have more components than
+    frames, e.g. 88 fixed pitch templates on a 1 s clip.
+    """
     if rank is None:
         raise NmfabError("rank is required (or pass W0/H0, or init='harmonic')")
-    if int(rank) != rank or not 0 < rank <= min(shape):
-        raise NmfabError(f"rank must be an integer in [1, min(F, T)] = [1, {min(shape)}], "
-                         f"got {rank}")
+    upper = min(shape) if bounded else np.inf
+    try:
+        valid = int(rank) == rank and 0 < rank <= upper
+    except (TypeError, ValueError):
+        valid = False
+    if not valid:
+        limit = f"[1, min(F, T)] = [1, {min(shape)}]" if bounded else ">= 1"
+        raise NmfabError(f"rank must be an integer in {limit}, got {rank!r}")
     return int(rank)
 
 
@@ -62,8 +72,12 @@ def check_positive(name, value, allow_none=False, integer=False):
     """value > 0 (an int when ``integer``)."""
     if value is None and allow_none:
         return None
-    if value is None or value <= 0 or (integer and int(value) != value):
-        kind = "a positive integer" if integer else "positive"
+    kind = "a positive integer" if integer else "positive"
+    try:
+        valid = value is not None and value > 0 and (not integer or int(value) == value)
+    except (TypeError, ValueError):
+        valid = False
+    if not valid:
         raise NmfabError(f"{name} must be {kind}, got {value!r}")
     return int(value) if integer else float(value)
 

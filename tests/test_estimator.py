@@ -59,3 +59,13 @@ def test_librosa_decompose_with_nmfab_transformer():
         S, transformer=nmfab.NMF(5, beta=1, max_iter=30, seed=0))
     assert comps.shape == (65, 5) and acts.shape == (5, 30)
     assert comps.min() >= 0 and acts.min() >= 0
+
+
+def test_transform_of_fewer_samples_than_components():
+    """Transforming a single frame works, as in scikit-learn."""
+    X = np.random.default_rng(3).random((30, 12))
+    model = nmfab.NMF(n_components=4, max_iter=50).fit(X)
+    H = model.transform(X[:1])
+    assert H.shape == (1, 4) and np.all(H >= 0)
+    full = model.transform(X)[:1]
+    assert np.allclose(H, full, rtol=1e-3, atol=1e-8)

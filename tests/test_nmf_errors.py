@@ -20,7 +20,7 @@ def test_bad_data(bad, message):
         nmfab.factorize(bad, 3)
 
 
-@pytest.mark.parametrize("rank", [0, -2, 11, 2.5, None])
+@pytest.mark.parametrize("rank", [0, -2, 11, 2.5, None, "3"])
 def test_bad_rank(rank):
     with pytest.raises(NmfabError, match="rank"):
         nmfab.factorize(V, rank)
@@ -96,3 +96,20 @@ def test_harmonic_init_needs_sr_and_matching_rows():
 def test_bad_options(kwargs, message):
     with pytest.raises(NmfabError, match=message):
         nmfab.factorize(V, 3, **kwargs)
+
+
+@pytest.mark.parametrize("name,value", [("max_iter", "5"), ("max_iter", 0), ("eval_every", 1.5),
+                                        ("max_time", -1.0), ("tol", -1e-4)])
+def test_bad_budget_is_one_clear_error(name, value):
+    with pytest.raises(NmfabError, match=name):
+        nmfab.factorize(V, 3, **{name: value})
+
+
+def test_given_factors_may_have_more_components_than_frames():
+    """88 fixed templates on a 5-frame clip: only H is estimated, which is well posed."""
+    rng = np.random.default_rng(1)
+    W0, H0 = rng.random((12, 8)), rng.random((8, 5))
+    res = nmfab.factorize(V[:, :5], W0=W0, H0=H0, fixed_W=np.ones(8, bool), max_iter=20)
+    assert res.H.shape == (8, 5) and np.array_equal(res.W, W0)
+    with pytest.raises(NmfabError, match="min"):
+        nmfab.factorize(V[:, :5], 8, init="nndsvda")

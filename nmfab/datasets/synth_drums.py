@@ -7,6 +7,7 @@ situation) and a recording of isolated hits of the same kit, used to build
 drum templates. Everything derives from the seed; the audio is cached as
 ``.npz`` files (read back with ``allow_pickle=False``) in the cache folder.
 """
+import os
 from pathlib import Path
 
 import numpy as np
@@ -212,7 +213,7 @@ class SynthDrums:
             data = generate_track(index, self.seed, self.sr, self.duration)
             if path is not None:
                 path.parent.mkdir(parents=True, exist_ok=True)
-                tmp = path.with_name(f".{path.stem}.tmp.npz")
+                tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp.npz")
                 np.savez(tmp, **data)
                 tmp.replace(path)
         self._memory[track] = data
