@@ -7,14 +7,6 @@ FORMATS = ("csv", "tex", "md", "html", "png")
 DEFAULT_FORMATS = ("csv", "tex", "md", "html")
 
 
-def _markdown(header, table):
-    """A pipe table (pandas' to_markdown needs the optional tabulate package)."""
-    cells = [list(table.columns)] + table.astype(str).to_numpy().tolist()
-    lines = ["| " + " | ".join(map(str, row)) + " |" for row in cells]
-    lines.insert(1, "|" + "|".join("---" for _ in table.columns) + "|")
-    return f"{header}\n\n" + "\n".join(lines) + "\n"
-
-
 _TEX = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
         "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\^{}"}
 
@@ -49,7 +41,7 @@ def write_table(header, table, path):
     elif kind == "tex":
         path.write_text(table.to_latex(index=False, escape=True, caption=_tex_escape(header)))
     elif kind == "md":
-        path.write_text(_markdown(header, table))
+        path.write_text(f"{header}\n\n" + table.to_markdown(index=False) + "\n")
     elif kind == "html":
         path.write_text(f"<p>{header}</p>\n" + table.to_html(index=False))
     elif kind == "png":
