@@ -127,3 +127,20 @@ def test_selector_error_is_one_line_exit_2(tmp_path, capsys):
 def test_no_plan_is_an_error(tmp_path):
     with pytest.raises(NmfabError, match="add_plan"):
         Experiment("empty", TASK).settings()
+
+
+def test_selector_matching_no_setting_is_an_error(tmp_path, capsys):
+    # rank=2 exists only in plan euclidean, dataset=tall only in plan beta
+    exp = make_experiment(tmp_path)
+    with pytest.raises(NmfabError, match="selector 'rank=2,dataset=tall' matches no setting"):
+        exp.settings("rank=2,dataset=tall")
+    for action in (["-c"], ["-d"], ["-R", "-y"]):
+        assert exp.main([*action, "-s", "rank=2,dataset=tall"]) == 2
+        assert "matches no setting of any plan" in capsys.readouterr().err
+
+
+def test_identifier_defaults_compare_by_type():
+    assert setting_id({"beta": True}, {"beta": 1}) == "beta=1"
+    assert setting_id({"beta": 1}, {"beta": "1"}) == "beta=1"
+    assert setting_id({"beta": True}, {"beta": True}) == ""
+    assert setting_id({"beta": 2.0}, {"beta": 2}) == ""   # a plan mixing ints and floats

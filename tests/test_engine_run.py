@@ -184,3 +184,70 @@ def test_sigkill_mid_run_then_resume_equals_uninterrupted(tmp_path):
     pd.testing.assert_frame_equal(table_of(a), table_of(b))
     assert _run_script(clean, "-d", "-s", selector).stdout == \
         _run_script(killed, "-d", "-s", selector).stdout
+
+
+def test_changed_default_is_recomputed_not_read_from_old_rows(tmp_path, capsys):
+    exp = make_experiment(tmp_path)
+    exp.main(["-c", "-s", "beta/algorithm=hals"])
+    assert "3 done, 0 skipped" in summary_line(capsys)
+    exp.set_defaults(max_iter=60)
+    assert exp.main(["-c", "-s", "beta/algorithm=hals"]) == 0
+    assert "3 done, 0 skipped" in summary_line(capsys)
+    frame = exp.results("beta/algorithm=hals")
+    assert len(frame) == 3 and set(frame.max_iter) == {60}
+    assert set(frame.setting) == {"algorithm=hals+dataset=tall+rank=3"}
+    exp.set_defaults(max_iter=30)                     # the old rows are still there
+    exp.main(["-c", "-s", "beta/algorithm=hals"])
+    assert "0 done, 3 skipped" in summary_line(capsys)
+    assert set(exp.results("beta/algorithm=hals").max_iter) == {30}
+    exp.main(["-R", "-y", "-s", "beta/algorithm=hals"])
+    assert exp.results("beta/algorithm=hals").empty
+
+
+def _row(error=""):
+    return dict(setting="a=1", track="t0", error=error, factors={"a": 1}, metrics={"m": 1.0})
+
+
+def test_success_and_failed_row_of_one_pair_read_once(tmp_path):
+    from nmfab.experiment import store as row_files
+    from nmfab.experiment.results import ResultsStore
+
+    results = ResultsStore(tmp_path / "results" / "x")
+    results.write(_row("ValueError: boom"))
+    # a kill between writing the new row and deleting the old one leaves both files
+    row_files.write_atomic(results.row_path({"a": 1}, "t0"), _row())
+    assert [r["error"] for r in results.read_all()] == [""]
+    assert [r["error"] for r in results.read_setting({"a": 1})] == [""]
+    assert len(load_results(tmp_path / "results" / "x")) == 1
+
+
+def test_write_deletes_the_opposite_row_before_storing(tmp_path, monkeypatch):
+    from nmfab.experiment import results as results_module
+
+    store = results_module.ResultsStore(tmp_path / "x")
+    store.write(_row("ValueError: boom"))
+    real = results_module.store.write_atomic
+
+    def write_then_die(path, data):
+        real(path, data)
+        raise KeyboardInterrupt   # killed right after the rename
+
+    monkeypatch.setattr(results_module.store, "write_atomic", write_then_die)
+    with pytest.raises(KeyboardInterrupt):
+        store.write(_row())
+    assert not store.row_path({"a": 1}, "t0", failed=True).exists()
+    assert store.row_path({"a": 1}, "t0").exists()
+
+
+def test_snapshot_temporary_name_holds_the_pid(tmp_path, monkeypatch):
+    from nmfab.experiment.results import ResultsStore
+
+    names = []
+    real = pd.DataFrame.to_hdf
+    monkeypatch.setattr(pd.DataFrame, "to_hdf",
+                        lambda self, path, **kw: (names.append(path.name), real(self, path,
+                                                                                **kw))[1])
+    results = ResultsStore(tmp_path / "x")
+    results.write(_row())
+    results.write_snapshot()
+    assert names == [f".x.h5.{os.getpid()}.tmp"]

@@ -76,10 +76,16 @@ class Experiment:
         skipped : list of (setting_id, reason)
             Settings ``Task.applicable`` rejects.
         """
+        found = self._matching(selector)
+        return ([(sid, setting) for sid, setting, reason in found if not reason],
+                [(sid, reason) for sid, _, reason in found if reason])
+
+    def _matching(self, selector):
+        """(setting_id, setting, reason not applicable or None) of the selected settings."""
         if not self.plans:
             raise NmfabError(f"experiment {self.name} has no plan; call add_plan first")
         alternatives = parse_selector(selector, self.plans, self.defaults)
-        selected, skipped, seen = [], [], set()
+        found, seen = [], set()
         for plan in self.plans.values():
             for setting in plan.settings(self.defaults):
                 sid = setting_id(setting, self.defaults)
@@ -87,9 +93,10 @@ class Experiment:
                     continue
                 seen.add(sid)
                 reason = self.task.applicable(setting) if self.task.applicable else None
-                (skipped if reason else selected).append((sid, reason) if reason
-                                                         else (sid, setting))
-        return selected, skipped
+                found.append((sid, setting, reason))
+        if selector and not found:
+            raise NmfabError(f"selector {selector!r} matches no setting of any plan")
+        return found
 
     def work_items(self, selected):
         """(setting_id, setting, track) for every selected setting and its tracks."""
@@ -123,17 +130,17 @@ class Experiment:
 
     def remove(self, selector=None):
         """Delete the stored rows of the selected settings; returns how many were removed."""
-        selected, skipped = self.settings(selector)
         store = self.store()
-        count = sum(store.remove(sid) for sid, _ in selected + skipped)
+        count = sum(store.remove(setting) for _, setting, _ in self._matching(selector))
         store.write_snapshot()
         return count
 
     def results(self, selector=None):
         """Tidy DataFrame of the stored rows of the selected settings."""
         store = self.store()
-        ids = [sid for sid, _ in self.settings(selector)[0]]
-        return rows_to_frame([row for sid in ids for row in store.read_setting(sid)])
+        selected = self.settings(selector)[0]
+        return rows_to_frame([row for _, setting in selected
+                              for row in store.read_setting(setting)])
 
     def declared_metrics(self, frame):
         """The declared metrics, or one default Metric per metric column found in ``frame``."""

@@ -70,11 +70,40 @@ def _as_values(factor, values):
     return values
 
 
+def _kind(value):
+    """The type of a factor value: ``bool``, ``int``, ``float`` or ``str``."""
+    if isinstance(value, (bool, np.bool_)):
+        return "bool"
+    if isinstance(value, (int, np.integer)):
+        return "int"
+    if isinstance(value, (float, np.floating)):
+        return "float"
+    return "str"
+
+
+def _at_default(value, default):
+    """Whether ``value`` equals ``default`` in type and formatted value (ints and floats
+    compare as numbers, as a plan mixing them holds floats)."""
+    kinds = {_kind(value), _kind(default)}
+    return (len(kinds) == 1 or kinds == {"int", "float"}) and \
+        format_value(value) == format_value(default)
+
+
 def setting_id(setting, defaults):
     """The identifier of ``setting``: sorted ``factor=value`` joined by ``+``, defaults left out."""
     parts = [f"{name}={format_value(value)}" for name, value in sorted(setting.items())
-             if not (name in defaults and format_value(defaults[name]) == format_value(value))]
+             if not (name in defaults and _at_default(value, defaults[name]))]
     return "+".join(parts)
+
+
+def setting_key(setting):
+    """Every factor of ``setting``, defaults included, with its type: names its row files.
+
+    Unlike :func:`setting_id` it changes when a default changes, so stored rows
+    of the old default are not taken for the new one.
+    """
+    return "+".join(f"{name}={_kind(value)}:{format_value(value)}"
+                    for name, value in sorted(setting.items()))
 
 
 @dataclass

@@ -1,10 +1,12 @@
 """The results database: one small HDF5 row file per (setting, track), plus a snapshot.
 
 Design (kill-safe). Each (setting, track) row is its own file
-``results/<experiment>/<setting hash>/<track hash>.h5``, written under a
-temporary name and renamed into place by the driver process only. A SIGKILL at
-any moment therefore loses at most the rows in flight; every stored row stays
-readable and a pair is never stored twice (its file name is fixed by the pair).
+``results/<experiment>/<setting hash>/<track hash>.h5`` (the setting hash covers
+every factor, defaults included, so changing a default never reuses old rows),
+written under a temporary name and renamed into place by the driver process
+only. A SIGKILL at any moment therefore loses at most the rows in flight; every
+stored row stays readable and a pair is never stored twice (its file name is
+fixed by the pair, and a success row and a failed row are never both read).
 After each run the driver also writes ``results/<experiment>.h5``, a compact
 pandas table of all rows, again via a temporary file and a rename. The row
 folder is authoritative; :func:`load_results` reads it when it exists.
@@ -12,6 +14,7 @@ folder is authoritative; :func:`load_results` reads it when it exists.
 import datetime
 import hashlib
 import importlib.metadata
+import os
 import platform
 import shutil
 from pathlib import Path
@@ -20,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from . import store
+from .plan import setting_key
 
 # Columns of the results table that are not factors or metrics.
 RESERVED = frozenset({"setting", "track", "error", "date", "nmfab_version", "n_iter",
@@ -41,6 +45,7 @@ def provenance():
 
 
 def _digest(text):
+    """A short stable hex digest of ``text``: a file name that is safe on any file system."""
     return hashlib.sha256(text.encode()).hexdigest()[:20]
 
 
@@ -55,37 +60,54 @@ class ResultsStore:
         """The compact table written after each run: ``<root>.h5``."""
         return self.root.with_name(self.root.name + ".h5")
 
-    def setting_dir(self, setting_id):
-        return self.root / _digest(setting_id)
+    def setting_dir(self, setting):
+        """The folder of one setting's rows, named by a digest of the full setting dict."""
+        return self.root / _digest(setting_key(setting))
 
-    def row_path(self, setting_id, track, failed=False):
+    def row_path(self, setting, track, failed=False):
+        """The row file of (setting, track): ``<track digest>.h5`` or ``.failed.h5``."""
         suffix = ".failed.h5" if failed else ".h5"
-        return self.setting_dir(setting_id) / (_digest(track) + suffix)
+        return self.setting_dir(setting) / (_digest(track) + suffix)
 
-    def has(self, setting_id, track):
+    def has(self, setting, track):
         """Whether a successful row is stored for (setting, track)."""
-        return self.row_path(setting_id, track).exists()
+        return self.row_path(setting, track).exists()
 
-    def write(self, row):
-        """Store one row dict (keys setting, track, error, ...) atomically."""
+    def write(self, row, setting=None):
+        """Store one row dict (keys setting, track, error, ...) atomically.
+
+        ``setting`` (the full setting dict) names the file; by default ``row["factors"]``.
+        The row of the opposite outcome is deleted first, so a kill never leaves both.
+        """
+        setting = row["factors"] if setting is None else setting
         failed = bool(row["error"])
-        store.write_atomic(self.row_path(row["setting"], row["track"], failed), row)
-        other = self.row_path(row["setting"], row["track"], not failed)
+        other = self.row_path(setting, row["track"], not failed)
         if other.exists():
             other.unlink()
+        store.write_atomic(self.row_path(setting, row["track"], failed), row)
 
-    def read_setting(self, setting_id):
+    @staticmethod
+    def _read(paths):
+        """Read row files, skipping ``X.failed.h5`` where ``X.h5`` exists (one row per pair)."""
+        paths = sorted(paths)
+        names = {p.name for p in paths}
+        return [store.read(p) for p in paths if not (
+            p.name.endswith(".failed.h5")
+            and p.name[:-len(".failed.h5")] + ".h5" in names)]
+
+    def read_setting(self, setting):
         """All stored rows (dicts) of one setting, failed ones included."""
-        folder = self.setting_dir(setting_id)
-        return [store.read(p) for p in sorted(folder.glob("*.h5"))] if folder.exists() else []
+        folder = self.setting_dir(setting)
+        return self._read(folder.glob("*.h5")) if folder.exists() else []
 
     def read_all(self):
         """Every stored row."""
-        return [store.read(p) for p in sorted(self.root.glob("*/*.h5"))]
+        folders = [f for f in sorted(self.root.glob("*")) if f.is_dir()]
+        return [row for folder in folders for row in self._read(folder.glob("*.h5"))]
 
-    def remove(self, setting_id):
+    def remove(self, setting):
         """Delete every row of one setting; returns how many were removed."""
-        folder = self.setting_dir(setting_id)
+        folder = self.setting_dir(setting)
         if not folder.exists():
             return 0
         count = len(list(folder.glob("*.h5")))
@@ -95,7 +117,7 @@ class ResultsStore:
     def write_snapshot(self):
         """Write ``<root>.h5`` (the tidy table of all rows) via a temporary file and a rename."""
         frame = _normalize(rows_to_frame(self.read_all()))
-        tmp = self.snapshot_path.with_name(f".{self.snapshot_path.name}.tmp")
+        tmp = self.snapshot_path.with_name(f".{self.snapshot_path.name}.{os.getpid()}.tmp")
         self.snapshot_path.parent.mkdir(parents=True, exist_ok=True)
         frame.to_hdf(tmp, key="results", mode="w", format="table")
         tmp.replace(self.snapshot_path)

@@ -35,6 +35,7 @@ def _init_worker(task, context, not_before, threads, driver_pid):
 
 
 def _work(setting, track):
+    """Run one work item on a worker process (with what :func:`_init_worker` stored)."""
     return run_item(_WORKER["task"], setting, track, _WORKER["context"], _WORKER["not_before"])
 
 
@@ -158,14 +159,14 @@ def compute(task, items, results, context, n_jobs=1, force=False, progress=False
     RunSummary
     """
     summary = RunSummary(len(items))
-    todo = [item for item in items if force or not results.has(item[0], item[2])]
+    todo = [item for item in items if force or not results.has(item[1], item[2])]
     summary.skipped = len(items) - len(todo)
     versions = provenance()
     not_before = time.time() if force else 0.0
     with tqdm(total=len(todo), disable=not progress, unit="item") as bar:
         for (setting_id, setting, track), result in _iterate(todo, task, context, not_before,
                                                              n_jobs):
-            results.write(_make_row(setting_id, setting, track, result, versions))
+            results.write(_make_row(setting_id, setting, track, result, versions), setting)
             summary.add(result)
             if result["error"]:
                 tqdm.write(f"failed: {setting_id or '(defaults)'} track {track}: "
@@ -188,7 +189,7 @@ def finalize(task, settings_tracks, results, context):
     """
     finalized = failures = 0
     for setting_id, setting, tracks in settings_tracks:
-        rows = {row["track"]: row for row in results.read_setting(setting_id)
+        rows = {row["track"]: row for row in results.read_setting(setting)
                 if not row["error"]}
         if set(tracks) - set(rows) or all(row.get("finalized") for row in rows.values()):
             continue
@@ -205,6 +206,6 @@ def finalize(task, settings_tracks, results, context):
             row = rows[track]
             row.update(final={k: float(v) for k, v in extra.get(track, {}).items()},
                        finalized=True)
-            results.write(row)
+            results.write(row, setting)
         finalized += 1
     return finalized, failures
