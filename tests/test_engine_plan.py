@@ -112,6 +112,7 @@ def test_selector_defaults_compare_as_strings(tmp_path):
     ("nope/", "unknown plan 'nope'; valid plans: euclidean, beta"),
     ("beta/threshold=0.1", "unknown value '0.1' for factor threshold in plan beta"),
     ("rank", "must read factor=value"),
+    ("dataset=maps", "unknown value 'maps' for factor dataset.*--data DIR .* holds DIR/maps/"),
 ])
 def test_selector_errors_name_valid_choices(tmp_path, selector, message):
     with pytest.raises(NmfabError, match=message):

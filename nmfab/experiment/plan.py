@@ -165,8 +165,10 @@ def _parse_clause(clause, valid, where):
         wanted = values.split("+")
         unknown = [v for v in wanted if v not in valid[factor]]
         if unknown:
+            hint = (f" (a real dataset joins the plans when --data DIR or NMFAB_DATA holds "
+                    f"DIR/{unknown[0]}/)" if factor == "dataset" else "")
             raise NmfabError(f"unknown value {unknown[0]!r} for factor {factor}{where}; valid "
-                             "values: " + ", ".join(valid[factor]))
+                             "values: " + ", ".join(valid[factor]) + hint)
         conditions[factor] = set(wanted)
     return conditions
 
