@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import tables
 
 import engine_task
 from engine_task import make_experiment
@@ -64,6 +65,8 @@ def test_results_rows_hold_metrics_history_timings_provenance(tmp_path):
     assert row["final_loss"] == row["loss"][-1] and len(row["loss_time"]) == len(row["loss"])
     assert np.all(np.diff(row["loss_time"]) >= 0)
     assert row["time_factorize"] > 0 and row["error"] == "" and row["nmfab_version"]
+    assert f"numpy={np.__version__}" in row["versions"].split()
+    assert f"tables={tables.__version__}" in row["versions"].split()
     # finalize ran: centered errors of a setting sum to zero
     for _, group in frame.groupby("setting"):
         assert group["rel_error_centered"].sum() == pytest.approx(0.0, abs=1e-12)

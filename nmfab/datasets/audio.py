@@ -38,7 +38,8 @@ def load_audio(path, sr=None, mono=True, duration=None):
 
     path = Path(path)
     if not path.is_file():
-        raise DatasetError(f"audio file not found: {path} (check the dataset folder given by --data)")
+        raise DatasetError(f"audio file not found: {path} "
+                           "(check the dataset folder given by --data)")
     try:
         y, sr_out = librosa.load(path, sr=sr, mono=mono, duration=duration)
     except Exception as exc:  # soundfile/audioread raise many types

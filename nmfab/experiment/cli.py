@@ -38,7 +38,7 @@ def build_parser(experiment):
 
 
 def data_dir_option(argv=None):
-    """The dataset folder given by ``--data`` in ``argv`` (default sys.argv) or NMFAB_DATA, or None."""
+    """The dataset folder of ``--data`` in ``argv`` (default sys.argv) or NMFAB_DATA, or None."""
     parser = argparse.ArgumentParser(add_help=False)
     parser.add_argument("--data", type=Path)
     data = parser.parse_known_args(sys.argv[1:] if argv is None else argv)[0].data

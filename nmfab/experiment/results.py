@@ -26,7 +26,7 @@ from . import store
 from .plan import setting_key
 
 # Columns of the results table that are not factors or metrics.
-RESERVED = frozenset({"setting", "track", "error", "date", "nmfab_version", "n_iter",
+RESERVED = frozenset({"setting", "track", "error", "date", "nmfab_version", "versions", "n_iter",
                       "final_loss", "loss", "loss_time"})
 PACKAGES = ("nmfab", "numpy", "scipy", "librosa", "pandas", "tables", "mir_eval", "museval",
             "mirdata", "torch")
@@ -134,8 +134,11 @@ def _row_record(row, histories):
     record["final_loss"] = history.get("final_loss", np.nan)
     record.update(row.get("timings", {}))
     record["error"] = row.get("error", "")
-    record["date"] = row.get("provenance", {}).get("date", "")
-    record["nmfab_version"] = row.get("provenance", {}).get("nmfab", "")
+    versions = row.get("provenance", {})
+    record["date"] = versions.get("date", "")
+    record["nmfab_version"] = versions.get("nmfab", "")
+    record["versions"] = " ".join(f"{name}={version}" for name, version in sorted(versions.items())
+                                  if name != "date")
     if histories:
         record["loss"] = np.asarray(history.get("loss", []), dtype=float)
         record["loss_time"] = np.asarray(history.get("loss_time", []), dtype=float)
@@ -179,7 +182,8 @@ def load_results(path, histories=False):
     pandas.DataFrame
         One row per (setting, track): ``setting``, ``track``, one column per
         factor and per metric, ``n_iter``, ``final_loss``, ``time_<step>``,
-        ``hit_<step>``, ``error``, ``date``, ``nmfab_version``.
+        ``hit_<step>``, ``error``, ``date``, ``nmfab_version`` and ``versions``
+        (Python and dependency versions, ``"numpy=2.1.0 pandas=..."``).
     """
     path = Path(path)
     folder = path.with_suffix("") if path.suffix == ".h5" else path
