@@ -81,7 +81,7 @@ def test_experiment_engine_on_synth_drums(tmp_path):
 def test_task_errors(synth_context):
     with pytest.raises(NmfabError, match="unknown drum dataset"):
         drums.list_tracks(dict(dataset="nodata"), synth_context)
-    with pytest.raises(DatasetError, match="needs --data"):
+    with pytest.raises(DatasetError, match="pass --data DIR"):
         drums.list_tracks(dict(dataset="mdb_drums"), synth_context)
     with pytest.raises(NmfabError, match="unknown template source"):
         drums.template_step(dict(template="same_track"), "groove00", {}, synth_context)

@@ -1,6 +1,5 @@
 """The history, stopping rules, dtypes and as_dict() of factorize()."""
 import numpy as np
-import pytest
 
 import nmfab
 

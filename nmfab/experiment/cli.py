@@ -41,8 +41,12 @@ def data_dir_option(argv=None):
     """The dataset folder of ``--data`` in ``argv`` (default sys.argv) or NMFAB_DATA, or None."""
     parser = argparse.ArgumentParser(add_help=False)
     parser.add_argument("--data", type=Path)
-    data = parser.parse_known_args(sys.argv[1:] if argv is None else argv)[0].data
-    data = data or os.environ.get("NMFAB_DATA")
+    return _data_dir(parser.parse_known_args(sys.argv[1:] if argv is None else argv)[0].data)
+
+
+def _data_dir(option):
+    """``--data`` when given, else the NMFAB_DATA environment variable, else None."""
+    data = option or os.environ.get("NMFAB_DATA")
     return Path(data) if data else None
 
 
@@ -61,8 +65,7 @@ def _configure(experiment, args):
     experiment.results_dir = args.results or experiment.results_dir
     experiment.cache_dir = args.cache or experiment.cache_dir
     experiment.export_dir = args.export_dir or experiment.export_dir
-    data = args.data or os.environ.get("NMFAB_DATA")
-    experiment.data_dir = Path(data) if data else experiment.data_dir
+    experiment.data_dir = _data_dir(args.data) or experiment.data_dir
     experiment.tag = args.tag
 
 

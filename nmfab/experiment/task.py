@@ -49,6 +49,15 @@ class Context:
     data_dir: Optional[Path]
     cache_dir: Path
 
+    def dataset_root(self, name):
+        """``<data>/<name>``, the folder of a real dataset; one clear line without ``--data``."""
+        from ..errors import DatasetError
+
+        if self.data_dir is None:
+            raise DatasetError(f"dataset {name!r} is read from disk: pass --data DIR "
+                               f"(or set NMFAB_DATA) to a folder holding {name}/")
+        return Path(self.data_dir) / name
+
 
 @dataclass(frozen=True)
 class Step:

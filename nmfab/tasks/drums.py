@@ -15,7 +15,7 @@ import numpy as np
 from ..datasets.enst_drums import EnstDrums
 from ..datasets.mdb_drums import MdbDrums
 from ..datasets.synth_drums import SynthDrums
-from ..errors import DatasetError, NmfabError
+from ..errors import NmfabError
 from ..experiment.task import Step, Task
 from ..features import stft_magnitude
 from .common import algorithm_applicable, factorize_setting, setting_value
@@ -46,9 +46,7 @@ def open_dataset(setting, context):
         raise NmfabError(f"unknown drum dataset {name!r}; choose one of {', '.join(DATASETS)}")
     if name == "synth_drums":
         return SynthDrums(context.cache_dir)
-    if context.data_dir is None:
-        raise DatasetError(f"dataset {name} needs --data DIR (or NMFAB_DATA) holding {name}/")
-    return DATASETS[name](context.data_dir / name)
+    return DATASETS[name](context.dataset_root(name))
 
 
 def list_tracks(setting, context):

@@ -20,13 +20,6 @@ class PianoDataset:
     load: Callable
 
 
-def dataset_root(name, context):
-    """``<data>/<name>``; one clear line when ``--data`` was not given."""
-    if context.data_dir is None:
-        raise DatasetError(f"dataset {name!r} is read from disk: pass --data DIR "
-                           f"(or set NMFAB_DATA) to a folder holding {name}/")
-    return context.data_dir / name
-
 
 def _maps_selection(setting):
     """The MAPS instruments of a setting's ``maps_instruments`` ("all" or names joined by '-')."""
@@ -44,14 +37,14 @@ DATASETS = {
         tracks=lambda setting, context: synth_piano.track_ids(),
         load=_synth_load),
     "maps": PianoDataset(
-        tracks=lambda setting, context: maps.list_tracks(dataset_root("maps", context),
+        tracks=lambda setting, context: maps.list_tracks(context.dataset_root("maps"),
                                                          _maps_selection(setting)),
         load=lambda setting, track, context, sr, duration: maps.load_track(
-            dataset_root("maps", context), track, sr=sr, duration=duration)),
+            context.dataset_root("maps"), track, sr=sr, duration=duration)),
     "maestro": PianoDataset(
-        tracks=lambda setting, context: maestro.list_tracks(dataset_root("maestro", context)),
+        tracks=lambda setting, context: maestro.list_tracks(context.dataset_root("maestro")),
         load=lambda setting, track, context, sr, duration: maestro.load_track(
-            dataset_root("maestro", context), track, sr=sr, duration=duration)),
+            context.dataset_root("maestro"), track, sr=sr, duration=duration)),
 }
 
 
