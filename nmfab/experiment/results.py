@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..atomic import atomic_path
 from . import store
 from .plan import setting_key
 
@@ -117,10 +118,8 @@ class ResultsStore:
     def write_snapshot(self):
         """Write ``<root>.h5`` (the tidy table of all rows) via a temporary file and a rename."""
         frame = _normalize(rows_to_frame(self.read_all()))
-        tmp = self.snapshot_path.with_name(f".{self.snapshot_path.name}.{os.getpid()}.tmp")
-        self.snapshot_path.parent.mkdir(parents=True, exist_ok=True)
-        frame.to_hdf(tmp, key="results", mode="w", format="table")
-        tmp.replace(self.snapshot_path)
+        with atomic_path(self.snapshot_path) as tmp:
+            frame.to_hdf(tmp, key="results", mode="w", format="table")
 
 
 def _row_record(row, histories):

@@ -5,11 +5,12 @@ the root group. Files are written under a temporary name in the same folder and
 renamed into place (:func:`os.replace`), so a crash never leaves a half-written
 file under a real name. Nothing is pickled: reading back cannot run code.
 """
-import os
 import warnings
 
 import numpy as np
 import tables
+
+from ..atomic import atomic_path
 
 _SCALARS = (bool, int, float, str, np.bool_, np.integer, np.floating, np.str_)
 
@@ -55,17 +56,10 @@ def write_atomic(path, data):
     data : dict
         str -> array, scalar, str or nested dict of those.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", tables.NaturalNameWarning)
-            with tables.open_file(tmp, "w") as h5:
-                _write_group(h5, h5.root, data)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    with atomic_path(path) as tmp, warnings.catch_warnings():
+        warnings.simplefilter("ignore", tables.NaturalNameWarning)
+        with tables.open_file(tmp, "w") as h5:
+            _write_group(h5, h5.root, data)
 
 
 def read(path):
