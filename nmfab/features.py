@@ -62,10 +62,7 @@ def bin_frequencies(params):
 
 def compute_feature(y, sr, feature="stft", **kwargs):
     """Dispatch on the ``feature`` name: ``"stft"`` or ``"cqt"``."""
-    from .errors import NmfabError
+    from .errors import check_choice
 
-    if feature == "stft":
-        return stft_magnitude(y, sr, **kwargs)
-    if feature == "cqt":
-        return cqt_magnitude(y, sr, **kwargs)
-    raise NmfabError(f"unknown feature {feature!r}; choose one of {', '.join(FEATURES)}")
+    check_choice("feature", feature, FEATURES)
+    return stft_magnitude(y, sr, **kwargs) if feature == "stft" else cqt_magnitude(y, sr, **kwargs)

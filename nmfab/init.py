@@ -10,7 +10,7 @@ import numpy as np
 import scipy.linalg
 import scipy.sparse.linalg
 
-from .errors import NmfabError
+from .errors import NmfabError, check_choice
 
 INITS = ("random", "nndsvd", "nndsvda", "nndsvdar", "harmonic", "custom")
 NNDSVD_EPS = 1e-6   # entries below this are zeroed, as in scikit-learn
@@ -69,7 +69,9 @@ def nndsvd_init(V, rank, variant="nndsvd", seed=None):
 
 def midi_to_hz(midi):
     """Equal-tempered frequency (A4 = 440 Hz) of MIDI pitch(es)."""
-    return 440.0 * 2.0 ** ((np.asarray(midi, dtype=float) - 69.0) / 12.0)
+    import librosa
+
+    return librosa.midi_to_hz(np.asarray(midi, dtype=float))
 
 
 def harmonic_templates(sr, n_fft, midi_pitches=range(21, 109), n_partials=20, decay=1.0,
@@ -149,6 +151,7 @@ def initialize(V, rank, init="random", seed=None, **init_params):
     H : ndarray (K, T)
     info : dict (``pitches`` for ``harmonic``)
     """
+    check_choice("init", init, INITS)
     V = np.asarray(V)
     if init == "random":
         return (*random_init(V, rank, seed), {})
@@ -156,8 +159,6 @@ def initialize(V, rank, init="random", seed=None, **init_params):
         return (*nndsvd_init(V, rank, init, seed), {})
     if init == "harmonic":
         return _harmonic_init(V, rank, seed, **init_params)
-    if init == "custom":
-        if init_params.get("W0") is None or init_params.get("H0") is None:
-            raise NmfabError("init='custom' needs both W0 and H0")
-        return np.array(init_params["W0"], V.dtype), np.array(init_params["H0"], V.dtype), {}
-    raise NmfabError(f"unknown init {init!r}; choose one of {list(INITS)}")
+    if init_params.get("W0") is None or init_params.get("H0") is None:   # init == "custom"
+        raise NmfabError("init='custom' needs both W0 and H0")
+    return np.array(init_params["W0"], V.dtype), np.array(init_params["H0"], V.dtype), {}

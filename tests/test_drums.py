@@ -8,7 +8,7 @@ from nmfab.errors import DatasetError, NmfabError
 from nmfab.experiment import Experiment, load_results
 from nmfab.experiment.task import Context
 from nmfab.tasks import drums
-from nmfab.tasks.onsets import onset_scores
+from nmfab.mir.onsets import onset_scores
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "drums"
 MUR = dict(algorithm="mu", beta=2.0, max_iter=100)

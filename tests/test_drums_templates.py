@@ -5,7 +5,7 @@ import pytest
 from nmfab.datasets.synth_drums import SynthDrums
 from nmfab.errors import NmfabError
 from nmfab.features import stft_magnitude
-from nmfab.tasks.templates import hit_spectra, isolated_onsets, templates_from_hits
+from nmfab.mir.templates import hit_spectra, isolated_onsets, templates_from_hits
 
 
 def test_templates_recover_known_spectra():

@@ -53,12 +53,12 @@ def test_negative_initial_factor():
 
 
 def test_unknown_algorithm_lists_valid_names():
-    with pytest.raises(NmfabError, match=r"unknown algorithm 'als'.*\['hals', 'mu', 'nenmf'\]"):
+    with pytest.raises(NmfabError, match=r"unknown algorithm 'als'; choose one of: hals, mu, nenmf"):
         nmfab.factorize(V, 3, algorithm="als")
 
 
 def test_unknown_init_lists_valid_names():
-    with pytest.raises(NmfabError, match=r"unknown init 'svd'.*'nndsvda'"):
+    with pytest.raises(NmfabError, match=r"unknown init 'svd'.*nndsvda"):
         nmfab.factorize(V, 3, init="svd")
 
 

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from nmfab.errors import NmfabError
-from nmfab.tasks.notes import activations_to_notes
+from nmfab.mir.notes import activations_to_notes
 
 SR, HOP = 22050, 512
 FRAME = HOP / SR

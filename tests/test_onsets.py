@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from nmfab.errors import NmfabError
-from nmfab.tasks.onsets import (median_threshold, onset_scores, pick_median, pick_onsets,
+from nmfab.mir.onsets import (median_threshold, onset_scores, pick_median, pick_onsets,
                                 pick_topk)
 
 PEAKS = np.array([20, 55, 90, 140, 170])

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from nmfab.features import bin_frequencies, cqt_magnitude, stft_magnitude
-from nmfab.tasks.pitch import column_pitches, merge_by_pitch
+from nmfab.mir.pitch import column_pitches, merge_by_pitch
 
 SR = 22050
 

@@ -12,7 +12,7 @@ from nmfab.datasets.maestro import midi_notes
 from nmfab.datasets.maps import crop_notes
 from nmfab.errors import NmfabError
 from nmfab.tasks.transcription import TASK, applicable, transcribe
-from nmfab.tasks.transcription_eval import note_scores, random_notes
+from nmfab.mir.note_metrics import note_scores, random_notes
 
 REPO = Path(__file__).parents[1]
 DATA = Path(__file__).parents[2] / "shared" / "data" / "transcription"

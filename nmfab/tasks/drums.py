@@ -19,8 +19,8 @@ from ..errors import NmfabError
 from ..experiment.task import Step, Task
 from ..features import stft_magnitude
 from .common import algorithm_applicable, factorize_setting, setting_value
-from .onsets import PICKERS, onset_scores, pick_onsets
-from .templates import hit_spectra, templates_from_hits
+from ..mir.onsets import PICKERS, onset_scores, pick_onsets
+from ..mir.templates import hit_spectra, templates_from_hits
 
 N_FFT, HOP_LENGTH = 2048, 512
 TEMPLATE_SOURCES = ("other_tracks", "same_track_oracle")

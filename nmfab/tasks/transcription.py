@@ -22,11 +22,11 @@ import numpy as np
 from ..errors import NmfabError
 from ..experiment.task import Step, Task
 from ..features import bin_frequencies, compute_feature
+from ..mir.note_metrics import cross_validate, frame_scores, note_scores
+from ..mir.notes import activations_to_notes
+from ..mir.pitch import column_pitches, merge_by_pitch
 from .common import algorithm_applicable, factorize_setting
-from .notes import activations_to_notes
-from .pitch import column_pitches, merge_by_pitch
 from .transcription_data import DATASETS, load_track, list_tracks
-from .transcription_eval import cross_validate, frame_scores, note_scores
 
 HARMONIC_PITCHES = range(21, 109)
 THRESHOLD_GRID = np.array([0.02, 0.03, 0.05, 0.07, 0.1, 0.14, 0.2, 0.3])
@@ -102,7 +102,7 @@ def transcribe(audio, sr, *, algorithm="mu", beta=1.0, init="harmonic", rank=Non
     fixed_W : bool
         Keep the harmonic templates fixed.
     threshold, hysteresis, min_duration, salience
-        Note extraction and pitch labelling parameters (see :mod:`nmfab.tasks.notes`).
+        Note extraction and pitch labelling parameters (see :mod:`nmfab.mir.notes`).
 
     Returns
     -------

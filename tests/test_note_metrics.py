@@ -3,7 +3,7 @@ import mir_eval
 import numpy as np
 import pytest
 
-from nmfab.tasks.transcription_eval import (cross_validate, frame_scores, note_scores,
+from nmfab.mir.note_metrics import (cross_validate, frame_scores, note_scores,
                                             notes_to_frames, random_notes)
 
 REF = np.array([[0.5, 1.0, 60], [1.2, 2.0, 64], [1.2, 1.6, 67], [2.5, 3.0, 72]], dtype=float)

@@ -6,7 +6,7 @@ peaks are local maxima found with :func:`scipy.signal.find_peaks`.
 import numpy as np
 from scipy import ndimage, signal
 
-from ..errors import NmfabError
+from ..errors import NmfabError, check_choice
 
 PICKERS = ("topk", "median")
 # The paper's median-threshold offsets, relative to the row's maximum.
@@ -78,8 +78,7 @@ def pick_onsets(H_drums, classes, picker, frame_rate, reference=None):
     reference : dict or None
         ``{class: onset times}``; "topk" takes k from it.
     """
-    if picker not in PICKERS:
-        raise NmfabError(f"unknown picker {picker!r}; choose one of {', '.join(PICKERS)}")
+    check_choice("picker", picker, PICKERS)
     if picker == "topk" and reference is None:
         raise NmfabError("the topk picker needs the reference onsets (k = number of hits)")
     estimated = {}

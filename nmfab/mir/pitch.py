@@ -8,6 +8,7 @@ candidate is kept when the fraction of the column's energy lying near its
 harmonics reaches ``salience_threshold``, otherwise the column is unpitched
 and dropped (-1).
 """
+import librosa
 import numpy as np
 
 MIDI_RANGE = (21, 108)
@@ -23,7 +24,7 @@ def _harmonic_windows(freqs, midi_pitches, n_harmonics):
     a window spans ``PEAK_TOLERANCE`` semitones either side of the harmonic and
     at least ``MIN_HALF_WIDTH`` bins either side of the nearest bin.
     """
-    f0 = 440.0 * 2.0 ** ((np.asarray(midi_pitches, dtype=float) - 69) / 12)
+    f0 = librosa.midi_to_hz(np.asarray(midi_pitches, dtype=float))
     harmonics = f0[:, None] * np.arange(1, n_harmonics + 1)[None, :]
     ratio = 2 ** (PEAK_TOLERANCE / 12)
     nearest = np.clip(np.searchsorted(freqs, harmonics), 0, len(freqs) - 1)
