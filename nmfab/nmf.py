@@ -6,7 +6,7 @@ import numpy as np
 
 from . import algorithms
 from .backend import as_float, contiguous, is_torch, like, resolve_dtype, to_numpy
-from .divergences import beta_divergence, l1_penalty, safe_data
+from .divergences import safe_data
 from .errors import NmfabError
 from .init import initialize
 from . import validation as check
@@ -19,7 +19,8 @@ class NMFResult:
     Attributes
     ----------
     W, H : arrays (F x K, K x T), same kind and device as V
-    loss : ndarray of float, loss (divergence + penalty) at recorded iterations
+    loss : ndarray of float, the algorithm's objective (divergence + penalties, see
+        ``AlgorithmSpec.objective``) at recorded iterations
     loss_time : ndarray of float, wall seconds at which each was reached, loss evaluation excluded
     loss_iter : ndarray of int, the iteration of each record (0 = initial factors)
     n_iter : int
@@ -75,9 +76,10 @@ def _initial_factors(V, rank, init, W0, H0, seed, init_params):
     return np.array(W, dtype=Vh.dtype), np.array(H, dtype=Vh.dtype), info
 
 
-def _run(step, V, W, H, beta, l1_H, max_iter, tol, max_time, eval_every):
-    """Iterate ``step``; record the loss every ``eval_every`` iterations (clock paused)."""
-    losses, times, iters = [beta_divergence(V, W, H, beta) + l1_penalty(W, H, l1_H)], [0.0], [0]
+def _run(step, objective, V, W, H, max_iter, tol, max_time, eval_every):
+    """Iterate ``step``; record ``objective(V, W, H)`` every ``eval_every`` iterations
+    (clock paused)."""
+    losses, times, iters = [float(objective(V, W, H))], [0.0], [0]
     elapsed, stop, it = 0.0, "max_iter", 0
     for it in range(1, max_iter + 1):
         start = time.perf_counter()
@@ -88,7 +90,7 @@ def _run(step, V, W, H, beta, l1_H, max_iter, tol, max_time, eval_every):
         elapsed += time.perf_counter() - start
         out_of_time = max_time is not None and elapsed >= max_time
         if record or out_of_time:
-            losses.append(beta_divergence(V, W, H, beta) + l1_penalty(W, H, l1_H))
+            losses.append(float(objective(V, W, H)))
             times.append(elapsed)
             iters.append(it)
             prev = losses[-2]
@@ -141,7 +143,8 @@ def factorize(V, rank=None, *, algorithm="mu", beta=2.0, init="nndsvda", W0=None
     init_params : dict, optional
         E.g. ``dict(sr=22050, n_fft=2048, midi_pitches=range(21, 109))`` for ``harmonic``.
     **algorithm_params
-        E.g. ``inner_iter`` for ``nenmf``.
+        The algorithm's declared parameters (``nmfab.ALGORITHMS[name].params``), e.g.
+        ``inner_iter`` for ``nenmf``; each is validated (one clear error line).
 
     Returns
     -------
@@ -150,7 +153,8 @@ def factorize(V, rank=None, *, algorithm="mu", beta=2.0, init="nndsvda", W0=None
     beta = float(beta)
     spec = algorithms.check_supported(algorithm, beta)
     check.check_init_name(init)
-    check.check_algorithm_params(spec, algorithm_params, float(l1_H))
+    l1_H = check.check_real("l1_H", l1_H)
+    params = check.check_algorithm_params(spec, algorithm_params, l1_H)
     max_iter = check.check_positive("max_iter", max_iter, integer=True)
     eval_every = check.check_positive("eval_every", eval_every, integer=True)
     max_time = check.check_positive("max_time", max_time, allow_none=True)
@@ -163,11 +167,14 @@ def factorize(V, rank=None, *, algorithm="mu", beta=2.0, init="nndsvda", W0=None
     W, H, info = _initial_factors(V, rank, init, W0, H0, seed, dict(init_params or {}))
     fixed_W = check.check_mask(fixed_W, W.shape[1], "fixed_W")
     fixed_H = check.check_mask(fixed_H, W.shape[1], "fixed_H")
+    check.check_fixing(spec, fixed_W, fixed_H)
     W, H = like(W, V), like(H, V)
-    params = dict(spec.defaults, **algorithm_params)
-    step = spec.make(V, W, H, beta=beta, fixed_W=fixed_W, fixed_H=fixed_H, l1_H=float(l1_H),
-                     **params)
-    W, H, history, n_iter, stop = _run(step, V, W, H, beta, float(l1_H), max_iter, float(tol),
+    step = spec.make(V, W, H, beta=beta, fixed_W=fixed_W, fixed_H=fixed_H, l1_H=l1_H, **params)
+
+    def objective(V, W, H):
+        return spec.objective(V, W, H, beta=beta, l1_H=l1_H, **params)
+
+    W, H, history, n_iter, stop = _run(step, objective, V, W, H, max_iter, float(tol),
                                        max_time, eval_every)
-    info.update(algorithm=algorithm, beta=beta)
+    info.update(algorithm=algorithm, beta=beta, params=params)
     return NMFResult(W, H, *history, n_iter=n_iter, stop_reason=stop, info=info)

@@ -82,13 +82,38 @@ def check_positive(name, value, allow_none=False, integer=False):
     return int(value) if integer else float(value)
 
 
+def check_real(name, value):
+    """``value`` as a finite float; one NmfabError line otherwise."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = float("nan")
+    if not np.isfinite(number):
+        raise NmfabError(f"{name} must be a finite number, got {value!r}")
+    return number
+
+
 def check_algorithm_params(spec, params, l1_H):
-    """Only the algorithm's own parameters; L1 only where supported."""
-    unknown = sorted(set(params) - set(spec.defaults))
-    if unknown:
-        raise NmfabError(f"algorithm {spec.name!r} has no parameter(s) {unknown}; "
-                         f"its parameters are {sorted(spec.defaults)}")
-    if l1_H < 0:
+    """The algorithm's parameters validated (defaults filled); L1 only where supported."""
+    values = spec.check_params(params)
+    if not l1_H >= 0:
         raise NmfabError(f"l1_H must be >= 0, got {l1_H}")
     if l1_H and "l1_H" not in spec.penalties:
-        raise NmfabError(f"algorithm {spec.name!r} has no L1 penalty; use algorithm='mu'")
+        with_l1 = ", ".join(sorted(n for n, s in _registry().items() if "l1_H" in s.penalties))
+        raise NmfabError(f"algorithm {spec.name!r} has no L1 penalty; use one of: {with_l1}")
+    return values
+
+
+def check_fixing(spec, fixed_W, fixed_H):
+    """Masks of fixed components only for an algorithm that declares ``supports_fixed``."""
+    fixing = any(m is not None and bool(np.any(m)) for m in (fixed_W, fixed_H))
+    if fixing and not spec.supports_fixed:
+        with_fixed = ", ".join(sorted(n for n, s in _registry().items() if s.supports_fixed))
+        raise NmfabError(f"algorithm {spec.name!r} cannot keep components fixed (fixed_W/fixed_H); "
+                         f"use one of: {with_fixed}")
+
+
+def _registry():
+    from .algorithms import ALGORITHMS
+
+    return ALGORITHMS

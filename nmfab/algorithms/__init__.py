@@ -1,4 +1,4 @@
-"""NMF algorithms: one file per algorithm, each registered by name.
+"""NMF algorithms: one file per algorithm, each registered by name with what it declares.
 
 An algorithm is an :class:`AlgorithmSpec` whose ``make`` builds a one-iteration
 update from the problem::
@@ -7,77 +7,140 @@ update from the problem::
                      l1_H=l1_H, **params)
     W, H = step(W, H)          # one iteration; may update W and H in place
 
-The driver (:func:`nmfab.factorize`) owns initialisation, loss records, timing and
+The driver (:func:`nmfab.factorize`) owns initialisation, validation of the
+declared parameters, loss records (the spec's ``objective``), timing and
 stopping. Fixed masks are boolean numpy arrays of length K (True = fixed);
-fixed parts must come back bit-identical and the loss must never increase.
-Adding an algorithm: a new module that calls :func:`register`, plus its import
-line at the bottom of this file.
+fixed parts must come back bit-identical and the objective must never
+increase (:mod:`nmfab.testing` checks both for every registered algorithm).
+
+An algorithm may live anywhere: a researcher's file calls
+``nmfab.algorithms.register(AlgorithmSpec(...))``; an installed package may
+instead declare an entry point in the group ``nmfab.algorithms`` (a module that
+registers, or an AlgorithmSpec), loaded when :mod:`nmfab` is imported.
 """
-from dataclasses import dataclass, field
-from typing import Callable, Optional, Tuple
+import hashlib
+import importlib.metadata
+import inspect
+import logging
+import sys
+from functools import lru_cache
+from pathlib import Path
 
-from ..errors import NmfabError
+from ..errors import NmfabError, check_choice
+from .spec import AlgorithmSpec, Interval, Param, default_objective
 
-
-@dataclass(frozen=True)
-class AlgorithmSpec:
-    """What an algorithm is and supports.
-
-    Attributes
-    ----------
-    name : str
-    make : callable
-        ``make(V, W, H, *, beta, fixed_W, fixed_H, l1_H, **params) -> step``.
-    betas : tuple of float or None
-        Supported betas; None for any real beta.
-    supports_fixed : bool
-        Whether masks of fixed W columns / H rows are honoured.
-    penalties : tuple of str
-        Supported penalties (``"l1_H"``).
-    defaults : dict
-        Default algorithm parameters (e.g. ``inner_iter``).
-    description : str
-    """
-
-    name: str
-    make: Callable
-    betas: Optional[Tuple[float, ...]] = None
-    supports_fixed: bool = True
-    penalties: Tuple[str, ...] = ()
-    defaults: dict = field(default_factory=dict)
-    description: str = ""
-
-
+ENTRY_POINT_GROUP = "nmfab.algorithms"
 ALGORITHMS = {}
+log = logging.getLogger("nmfab")
 
 
 def register(spec):
-    """Add ``spec`` to :data:`ALGORITHMS` under ``spec.name`` and return it."""
+    """Add ``spec`` to :data:`ALGORITHMS` under ``spec.name`` and return it.
+
+    Registering a name again replaces the earlier spec (a researcher reloading
+    their file), so the newest code is what runs.
+
+    Examples
+    --------
+    >>> from nmfab.algorithms import AlgorithmSpec, register, ALGORITHMS
+    >>> def make_noop(V, W, H, *, beta, fixed_W=None, fixed_H=None, l1_H=0.0):
+    ...     return lambda W, H: (W, H)
+    >>> _ = register(AlgorithmSpec("noop_doc", make_noop, betas=(2.0,)))
+    >>> "noop_doc" in ALGORITHMS
+    True
+    >>> _ = ALGORITHMS.pop("noop_doc")
+    """
+    if not isinstance(spec, AlgorithmSpec):
+        raise NmfabError(f"register() takes an AlgorithmSpec, got {type(spec).__name__}")
     ALGORITHMS[spec.name] = spec
     return spec
 
 
 def get(name):
-    """The spec of algorithm ``name``; NmfabError listing the valid names otherwise."""
-    if name not in ALGORITHMS:
-        raise NmfabError(f"unknown algorithm {name!r}; choose one of {sorted(ALGORITHMS)}")
-    return ALGORITHMS[name]
+    """The spec of algorithm ``name``; one NmfabError line listing the valid names otherwise."""
+    return ALGORITHMS[check_choice("algorithm", name, sorted(ALGORITHMS))]
 
 
 def supports(name, beta):
     """True when algorithm ``name`` exists and handles ``beta``."""
     spec = ALGORITHMS.get(name)
-    return spec is not None and (spec.betas is None or float(beta) in spec.betas)
+    return spec is not None and spec.supports(beta)
 
 
 def check_supported(name, beta):
     """Raise NmfabError unless algorithm ``name`` handles ``beta`` (names the valid choices)."""
     spec = get(name)
-    if not supports(name, beta):
+    if not spec.supports(beta):
         valid = [n for n in sorted(ALGORITHMS) if supports(n, beta)]
         raise NmfabError(f"algorithm {name!r} supports beta in {list(spec.betas)}, not {beta:g}; "
                          f"for beta={beta:g} use one of {valid}")
     return spec
 
 
+def parameter_names():
+    """Every parameter name declared by a registered algorithm."""
+    return sorted({name for spec in ALGORITHMS.values() for name in spec.params})
+
+
+def load_plugins():
+    """Import the algorithms that installed packages declare in the ``nmfab.algorithms`` group.
+
+    An entry point may name a module (importing it registers) or an
+    :class:`AlgorithmSpec` (registered here). A plugin that fails to load is
+    reported in one warning line and skipped.
+    """
+    for entry in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+        try:
+            loaded = entry.load()
+        except Exception as error:  # a broken plugin must not break nmfab
+            log.warning("warning: nmfab algorithm plugin %s (%s) failed to load: %s: %s",
+                        entry.name, entry.value, type(error).__name__, error)
+            continue
+        if isinstance(loaded, AlgorithmSpec):
+            register(loaded)
+
+
+# ----------------------------------------------------------------- code digests
+
+_CORE_MODULES = ("nmfab.nmf", "nmfab.backend", "nmfab.divergences", "nmfab.init",
+                 "nmfab.validation", "nmfab.algorithms", "nmfab.algorithms.spec")
+
+
+def _source_bytes(obj):
+    """The source of the module defining ``obj`` (a function, class or module)."""
+    module = obj if inspect.ismodule(obj) else sys.modules.get(getattr(obj, "__module__", ""))
+    path = getattr(module, "__file__", None)
+    if path and Path(path).is_file():
+        return Path(path).read_bytes()
+    code = getattr(obj, "__code__", None)        # defined interactively: its bytecode
+    return code.co_code + repr(code.co_consts).encode() if code else repr(obj).encode()
+
+
+@lru_cache(maxsize=None)
+def core_digest():
+    """Digest of the NMF driver's own modules (loss, eps rule, inits, validation)."""
+    digest = hashlib.sha256()
+    for name in _CORE_MODULES:
+        digest.update(_source_bytes(sys.modules[name]))
+    return digest.hexdigest()[:16]
+
+
+def code_digest(name):
+    """Digest of the code that runs algorithm ``name``: its module's source and the core's.
+
+    Part of the factorize step's cache key, so editing an algorithm's file (or
+    the core) recomputes exactly the factorizations it produced.
+    """
+    spec = get(name)
+    digest = hashlib.sha256(core_digest().encode())
+    sources = {_source_bytes(obj) for obj in (spec.make, spec.objective)}
+    for source in sorted(sources):
+        digest.update(source)
+    return digest.hexdigest()[:16]
+
+
 from . import mu, hals, nenmf  # noqa: E402,F401  (registration lines)
+
+__all__ = ["ALGORITHMS", "AlgorithmSpec", "ENTRY_POINT_GROUP", "Interval", "Param",
+           "check_supported", "code_digest", "default_objective", "get", "load_plugins",
+           "parameter_names", "register", "supports"]

@@ -11,7 +11,7 @@ a descent step, so the loss never increases; fixed columns/rows are skipped.
 
 
 from ..backend import clip_nonneg, floor_, namespace, scalar
-from . import AlgorithmSpec, register
+from . import AlgorithmSpec, Interval, Param, register
 
 
 def _sweep(X, A, B, free):
@@ -66,7 +66,10 @@ def make_hals(V, W, H, *, beta, fixed_W=None, fixed_H=None, l1_H=0.0, alpha=0.5,
 
 register(AlgorithmSpec(
     name="hals", make=make_hals, betas=(2.0,), supports_fixed=True, penalties=(),
-    defaults=dict(alpha=0.5, delta=0.1),
+    params=dict(alpha=Param(0.5, Interval(float, 0, None),
+                            "extra sweeps per outer iteration, relative to the products' cost"),
+                delta=Param(0.1, Interval(float, 0, 1),
+                            "stop sweeping when a sweep changes less than delta x the first")),
     description="accelerated hierarchical alternating least squares, Frobenius loss"))
 
 

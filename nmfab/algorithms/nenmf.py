@@ -11,7 +11,7 @@ so the loss never increases. Fixed rows keep a zero step and are restored
 bit-identically.
 """
 from ..backend import bool_mask, clip_nonneg, namespace
-from . import AlgorithmSpec, register
+from . import AlgorithmSpec, Interval, Param, register
 
 
 def ogm(X, G, B, inner_iter, fixed=None):
@@ -72,5 +72,6 @@ def make_nenmf(V, W, H, *, beta, fixed_W=None, fixed_H=None, l1_H=0.0, inner_ite
 
 register(AlgorithmSpec(
     name="nenmf", make=make_nenmf, betas=(2.0,), supports_fixed=True, penalties=(),
-    defaults=dict(inner_iter=10),
+    params=dict(inner_iter=Param(10, Interval(int, 1, None),
+                                 "OGM steps per subproblem")),
     description="ANLS with Nesterov optimal-gradient subproblems (Guan et al. 2012)"))

@@ -1,0 +1,142 @@
+"""The checks every registered NMF algorithm must pass (like scikit-learn's common checks).
+
+``tests/test_algorithms_common.py`` runs them over :data:`nmfab.ALGORITHMS`, so
+an algorithm gets them by registering. A researcher can run them on their own
+algorithm from their own tests::
+
+    import my_algorithm                      # registers "pg"
+    from nmfab.testing import check_algorithm
+    check_algorithm("pg")
+
+Each check raises AssertionError (or NmfabError) with a message saying what
+broke; the torch check raises :class:`unittest.SkipTest` when torch is absent.
+"""
+import unittest
+
+import numpy as np
+
+from .algorithms import get
+from .errors import NmfabError
+from .nmf import factorize
+
+ANY_BETA = (0.0, 0.5, 1.0, 1.5, 2.0, 3.0)   # betas checked for algorithms that take any beta
+SHAPE, RANK = (30, 40), 4
+
+
+def algorithm_betas(name, betas=ANY_BETA):
+    """The betas checked for algorithm ``name``: its declared ones, or ``betas``."""
+    spec = get(name)
+    return tuple(spec.betas) if spec.betas is not None else tuple(betas)
+
+
+def low_rank_data(seed=3, shape=SHAPE, rank=RANK):
+    """An exactly rank-``rank`` nonnegative matrix."""
+    rng = np.random.default_rng(seed)
+    return rng.random((shape[0], rank)) @ rng.random((rank, shape[1]))
+
+
+def noisy_data(seed=5):
+    """Low-rank data plus uniform noise (strictly positive)."""
+    return low_rank_data(seed) + np.random.default_rng(seed).random(SHAPE)
+
+
+def _masks():
+    return np.array([True, False, False, True]), np.array([False, True, False, True])
+
+
+def check_objective_never_increases(name, beta):
+    """The loss (the algorithm's own objective) never increases, with and without masks."""
+    spec = get(name)
+    cases = [{}]
+    if spec.supports_fixed:
+        fixed_W, fixed_H = _masks()
+        cases += [dict(fixed_W=fixed_W), dict(fixed_W=fixed_W, fixed_H=fixed_H)]
+    if "l1_H" in spec.penalties:
+        cases.append(dict(l1_H=0.5))
+    for kwargs in cases:
+        res = factorize(noisy_data(), RANK, algorithm=name, beta=beta, init="random", seed=0,
+                        max_iter=60, eval_every=1, tol=0, **kwargs)
+        rise = np.diff(res.loss).max()
+        assert rise <= 1e-10 * abs(res.loss[0]), \
+            f"{name} (beta={beta:g}, {kwargs or 'no masks'}): the objective rose by {rise:.3g}"
+        assert res.loss[-1] < res.loss[0], f"{name} (beta={beta:g}): the objective did not decrease"
+
+
+def check_fixed_parts(name, beta):
+    """Fixed W columns / H rows come back bit-identical (or masks are refused in one line)."""
+    rng = np.random.default_rng(9)
+    W0, H0 = rng.random((SHAPE[0], RANK)) + 0.05, rng.random((RANK, SHAPE[1])) + 0.05
+    fixed_W, fixed_H = _masks()
+    kwargs = dict(W0=W0, H0=H0, algorithm=name, beta=beta, max_iter=15, tol=0,
+                  fixed_W=fixed_W, fixed_H=fixed_H)
+    if not get(name).supports_fixed:
+        try:
+            factorize(noisy_data(), **kwargs)
+        except NmfabError as error:
+            assert "fixed" in str(error) and "\n" not in str(error), str(error)
+            return
+        raise AssertionError(f"{name} declares supports_fixed=False but accepted fixed masks")
+    res = factorize(noisy_data(), **kwargs)
+    assert np.array_equal(res.W[:, fixed_W], W0[:, fixed_W]), f"{name}: fixed W columns moved"
+    assert np.array_equal(res.H[fixed_H], H0[fixed_H]), f"{name}: fixed H rows moved"
+    assert not np.array_equal(res.W[:, ~fixed_W], W0[:, ~fixed_W]), f"{name}: free W never moved"
+    assert not np.array_equal(res.H[~fixed_H], H0[~fixed_H]), f"{name}: free H never moved"
+
+
+def check_low_rank_recovered(name, beta, max_iter=3000, tolerance=1e-2):
+    """Exactly low-rank data is fitted to a small relative Frobenius error."""
+    V = low_rank_data()
+    res = factorize(V, RANK, algorithm=name, beta=beta, init="random", seed=0,
+                    max_iter=max_iter, tol=1e-12, eval_every=50)
+    error = np.linalg.norm(V - res.W @ res.H) / np.linalg.norm(V)
+    assert error < tolerance, f"{name} (beta={beta:g}): relative error {error:.3g} on rank-{RANK} data"
+
+
+def check_torch_parity(name, beta, rtol=1e-6):
+    """The same run on torch CPU tensors matches numpy and returns torch tensors."""
+    try:
+        import torch
+    except ImportError:
+        raise unittest.SkipTest("torch is optional (extra 'torch')") from None
+    V = np.random.default_rng(1).random((40, 30)) + 0.1
+    kwargs = dict(algorithm=name, beta=beta, init="random", seed=0, max_iter=30, tol=0)
+    if get(name).supports_fixed:
+        kwargs["fixed_W"] = np.array([True, False, False, False, False])
+    ref = factorize(V, 5, **kwargs)
+    res = factorize(torch.from_numpy(V), 5, **kwargs)
+    assert isinstance(res.W, torch.Tensor) and isinstance(res.H, torch.Tensor), \
+        f"{name}: torch in did not give torch out"
+    for ours, theirs, what in ((res.W, ref.W, "W"), (res.H, ref.H, "H")):
+        gap = np.abs(ours.numpy() - theirs).max() / np.abs(theirs).max()
+        assert gap < rtol, f"{name} (beta={beta:g}): torch {what} differs from numpy by {gap:.3g}"
+    np.testing.assert_allclose(res.loss, ref.loss, rtol=rtol)
+
+
+def check_bad_params(name):
+    """Each declared parameter rejects a bad value, and an unknown one is refused, in one line."""
+    spec = get(name)
+    beta = algorithm_betas(name)[0]
+    bad = {pname: p.invalid_example() for pname, p in spec.params.items()}
+    bad["__no_such_parameter__"] = 1
+    for pname, value in bad.items():
+        try:
+            factorize(noisy_data(), RANK, algorithm=name, beta=beta, max_iter=1, **{pname: value})
+        except NmfabError as error:
+            message = str(error)
+            assert pname in message and "\n" not in message, message
+            continue
+        raise AssertionError(f"{name} accepted {pname}={value!r}")
+
+
+def check_algorithm(name):
+    """Every check, for every beta the algorithm declares (a subset of :data:`ANY_BETA`)."""
+    check_bad_params(name)
+    for beta in algorithm_betas(name):
+        check_objective_never_increases(name, beta)
+        check_fixed_parts(name, beta)
+        if beta in (0.0, 1.0, 2.0):
+            check_low_rank_recovered(name, beta)
+        try:
+            check_torch_parity(name, beta)
+        except unittest.SkipTest:
+            pass
