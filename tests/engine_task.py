@@ -73,11 +73,11 @@ def finalize(setting, outputs_by_track, context):
 TASK = Task(
     name="engine_test",
     steps=[Step("feature", feature, factors=("dataset",)),
-           Step("factorize", factorize, factors=("algorithm", "beta", "rank", "max_iter",
-                                                 "delay")),
+           Step("factorize", factorize, factors=("rank", "delay"), algorithm=True),
            Step("postprocess", postprocess, factors=("threshold",)),
-           Step("evaluate", evaluate, cache=False)],
-    list_tracks=list_tracks, applicable=algorithm_applicable, finalize=finalize)
+           Step("evaluate", evaluate, factors=("fail_track",), cache=False)],
+    list_tracks=list_tracks, applicable=algorithm_applicable, finalize=finalize,
+    factors=("n_tracks",))
 
 
 def make_experiment(root, **plan_overrides):

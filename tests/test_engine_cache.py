@@ -1,5 +1,7 @@
 """Step cache keys, HDF5 cache files and their recovery."""
 import logging
+import sys
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -33,7 +35,9 @@ def changed(a, b):
     ("rank", 3, {"factorize", "postprocess", "evaluate"}),
     ("beta", 1.0, {"factorize", "postprocess", "evaluate"}),
     ("threshold", 0.1, {"postprocess", "evaluate"}),
-    ("fail_track", "t1", set()),
+    ("fail_track", "t1", {"evaluate"}),
+    ("alpha", 0.9, set()),                 # a hals parameter: mu ignores it
+    ("max_iter", 31, {"factorize", "postprocess", "evaluate"}),
 ])
 def test_keys_change_exactly_downstream_of_a_factor(factor, value, expected):
     base = chain_keys(SETTING)
@@ -52,9 +56,57 @@ def test_keys_depend_on_track_and_not_on_value_type_spelling():
     ("postprocess", {"postprocess", "evaluate"}),
 ])
 def test_version_bump_invalidates_step_and_downstream(bumped, expected):
-    steps = [Step(s.name, s.func, s.factors, "2" if s.name == bumped else s.version, s.cache)
-             for s in TASK.steps]
+    steps = [replace(s, version="2" if s.name == bumped else s.version) for s in TASK.steps]
     assert changed(chain_keys(SETTING), chain_keys(SETTING, steps)) == expected
+
+
+def test_algorithm_parameter_enters_the_key_of_its_algorithm_only():
+    hals = {**SETTING, "algorithm": "hals"}
+    assert changed(chain_keys(hals), chain_keys({**hals, "alpha": 0.9})) == {
+        "factorize", "postprocess", "evaluate"}
+    assert chain_keys(hals) == chain_keys({**hals, "alpha": 0.5})   # its default, spelled out
+
+
+def test_editing_a_step_function_changes_exactly_its_key_and_downstream():
+    def postprocess_edited(setting, track, inputs, context):
+        return {"H": inputs["factorize"]["H"] * 1.0}
+
+    steps = [replace(s, func=postprocess_edited) if s.name == "postprocess" else s
+             for s in TASK.steps]
+    assert changed(chain_keys(SETTING), chain_keys(SETTING, steps)) == {"postprocess", "evaluate"}
+
+
+ALGORITHM_FILE = """
+import nmfab
+
+def make(V, W, H, *, beta, fixed_W=None, fixed_H=None, l1_H=0.0, gain=1.0):
+    def step(W, H):
+        H = H * (W.T @ V) / ((W.T @ W) @ H + 1e-12)
+        return W, H
+    return step
+
+nmfab.register_algorithm(nmfab.AlgorithmSpec("cache_test_algo", make, betas=(2.0,),
+                                             params=dict(gain=1.0)))
+"""
+
+
+def test_editing_an_algorithm_file_changes_its_factorize_keys_only(tmp_path, monkeypatch):
+    from nmfab.algorithms import ALGORITHMS
+
+    path = tmp_path / "cache_test_algo.py"
+    path.write_text(ALGORITHM_FILE)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import cache_test_algo  # noqa: F401
+    try:
+        mine = {**SETTING, "algorithm": "cache_test_algo"}
+        before, before_mu = chain_keys(mine), chain_keys(SETTING)
+        assert chain_keys(mine) == before
+        path.write_text(ALGORITHM_FILE + "\n# a change\n")
+        assert changed(before, chain_keys(mine)) == {"factorize", "postprocess", "evaluate"}
+        assert chain_keys(SETTING) == before_mu
+    finally:
+        ALGORITHMS.pop("cache_test_algo")
+        sys.modules.pop("cache_test_algo")
 
 
 def test_store_round_trip_without_pickle(tmp_path):

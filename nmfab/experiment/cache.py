@@ -1,8 +1,9 @@
 """The step cache: one HDF5 file per (step, key) under the cache folder.
 
 A step's key hashes the step name, its version, the values of the factors it
-declares, the track and the key of the step before it, so it changes exactly
-when something its output depends on changes. A cache file that cannot be read
+declares, digests of its code (and of its algorithm's, see
+:func:`nmfab.experiment.factors.key_items`), the track and the key of the step
+before it, so it changes exactly when something its output depends on changes. A cache file that cannot be read
 is reported with one warning line and recomputed.
 """
 import hashlib
@@ -10,7 +11,7 @@ import json
 import logging
 
 from . import store
-from .plan import format_value
+from .factors import key_items
 
 log = logging.getLogger("nmfab.experiment")
 
@@ -33,8 +34,8 @@ def step_key(step, setting, track, upstream_key):
     str
         A 32-character hexadecimal digest.
     """
-    factors = {name: format_value(setting.get(name)) for name in sorted(step.factors)}
-    payload = json.dumps([step.name, str(step.version), factors, str(track), upstream_key])
+    payload = json.dumps([step.name, str(step.version), key_items(step, setting), str(track),
+                          upstream_key])
     return hashlib.sha256(payload.encode()).hexdigest()[:32]
 
 

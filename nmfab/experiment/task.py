@@ -10,7 +10,11 @@ Contract
 --------
 ``Step.func(setting, track, inputs, context) -> dict``
 
-* ``setting``: dict factor -> value, every factor of the plan (defaults filled).
+* ``setting``: a read-only mapping factor -> value holding only the factors the
+  step declares (``Step.factors``; for ``algorithm=True`` steps also the
+  factorize factors and the algorithm's declared parameters). Reading any
+  other factor raises, so every factor a step's output depends on is in its
+  cache key.
 * ``track``: the track identifier (str) returned by ``Task.list_tracks``.
 * ``inputs``: dict step name -> that earlier step's output dict (same track).
 * ``context``: :class:`Context` (data folder, cache folder).
@@ -35,7 +39,15 @@ the threshold chosen on the other folds). These are stored like metrics.
 
 ``Task.applicable(setting) -> str | None`` (optional) says why a setting
 cannot run (e.g. a beta the algorithm does not support); the engine reports
-such settings when the plan is built and never runs them.
+such settings when the plan is built and never runs them. ``finalize``,
+``applicable`` and ``list_tracks`` see the whole setting; the factors they read
+that no step declares are listed in ``Task.factors``.
+
+Cache keys (see :mod:`nmfab.experiment.factors`): a step's key holds its
+declared factors, a digest of its code (the step function and the project code
+it reaches, :mod:`nmfab.experiment.digest`), its ``version`` and the key of the
+step before it; an algorithm step's key adds the algorithm's parameters and a
+digest of the algorithm's module.
 """
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -73,10 +85,18 @@ class Step:
         The factors this step's output depends on (besides the track and the
         upstream steps). Changing any other factor reuses the cached output.
     version : str
-        Bump when the step's code changes meaning: invalidates its cache and
-        every cache downstream of it.
+        Bump to invalidate this step's cache (and everything downstream) by hand,
+        e.g. when a library it calls changed behaviour; editing the step's own
+        code already does (its digest is in the key).
     cache : bool
         Store the output in ``data_cache/``. Cheap steps (evaluation) set False.
+    algorithm : bool
+        The step runs an NMF algorithm (through
+        :func:`nmfab.tasks.common.factorize_setting`): it also sees the
+        factorize factors and the algorithm's declared parameters.
+    code : tuple of callables or modules
+        Extra code whose digest enters the key (what the step reaches only
+        dynamically, e.g. through a registry).
     """
 
     name: str
@@ -84,6 +104,8 @@ class Step:
     factors: Sequence[str] = ()
     version: str = "1"
     cache: bool = True
+    algorithm: bool = False
+    code: Sequence = ()
 
 
 @dataclass(frozen=True)
@@ -93,6 +115,11 @@ class Task:
     ``list_tracks(setting, context) -> list[str]`` depends only on dataset
     factors; it raises :class:`nmfab.errors.DatasetError` with one clear line
     when a dataset root is missing.
+
+    ``defaults`` are the task's factor defaults, declared once here and merged
+    by every :class:`nmfab.experiment.Experiment` of the task (its own
+    ``set_defaults`` override them). ``factors`` lists factors read outside the
+    steps (by ``list_tracks``, ``finalize`` or ``applicable``).
     """
 
     name: str
@@ -101,4 +128,26 @@ class Task:
     finalize: Optional[Callable] = None
     applicable: Optional[Callable] = None
     description: str = ""
+    defaults: dict = field(default_factory=dict)
+    factors: Sequence[str] = ()
     extra: dict = field(default_factory=dict)
+
+
+TASKS = {}
+
+
+def register_task(task):
+    """Add ``task`` to :data:`TASKS` under ``task.name`` and return it (usable from a
+    researcher's own module: one registration line per task)."""
+    if not isinstance(task, Task):
+        raise TypeError(f"register_task() takes a Task, got {type(task).__name__}")
+    TASKS[task.name] = task
+    return task
+
+
+def get_task(name):
+    """The registered task ``name`` (the built-in tasks register when :mod:`nmfab.tasks`
+    is imported); one NmfabError line listing the valid names otherwise."""
+    from ..errors import check_choice
+
+    return TASKS[check_choice("task", name, sorted(TASKS))]

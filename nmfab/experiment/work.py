@@ -11,6 +11,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from .cache import StepCache, chain_keys
+from .factors import StepSetting, visible_factors
 from .results import RESERVED
 
 
@@ -53,7 +54,8 @@ class _Pipeline:
                 return output
         names = [s.name for s in self.task.steps]
         inputs = _Inputs(self, names[:names.index(step.name)])
-        output = step.func(self.setting, self.track, inputs, self.context)
+        visible = StepSetting(self.setting, visible_factors(step, self.setting), step.name)
+        output = step.func(visible, self.track, inputs, self.context)
         if not isinstance(output, dict):
             raise TypeError(f"step {step.name} returned {type(output).__name__}, not a dict")
         seconds = time.perf_counter() - start - self._nested[-1]
