@@ -31,15 +31,21 @@ def make_mdb(root):
     return root
 
 
-def test_mdb_layout(tmp_path):
-    mdb = MdbDrums(make_mdb(tmp_path / "mdb_drums"))
+def test_mdb_layout(tmp_path, caplog):
+    root = make_mdb(tmp_path / "mdb_drums")
+    write_wav(root / "audio" / "drum_only" / "MusicDelta_Jazz_Drum.wav", 0.0)   # no annotation
+    mdb = MdbDrums(root)
+    mdb.validate()
     assert mdb.tracks() == ["MusicDelta_Reggae", "MusicDelta_Rock"]
-    assert mdb.tracks("full") == ["MusicDelta_Rock"]
-    onsets = mdb.onsets("MusicDelta_Rock")
+    assert "MusicDelta_Jazz_class.txt" in caplog.text       # audio without annotation is named
+    full = MdbDrums(root, mix="full")
+    assert full.tracks() == ["MusicDelta_Rock"]
+    y, sr, onsets = full.load("MusicDelta_Rock")
     assert set(onsets) == {"KD", "HH", "SD"}
     np.testing.assert_allclose(onsets["HH"], [0.25])
-    y, sr = mdb.audio("MusicDelta_Rock", "full")
     assert sr == SR and y.size == SR // 2 and y[0] == pytest.approx(0.5, abs=1e-4)
+    _, _, cropped = full.load("MusicDelta_Rock", duration=0.28)
+    assert {c: list(t) for c, t in cropped.items()} == {"KD": [0.0], "HH": [0.25], "SD": []}
     y, _, hits = mdb.template_source("MusicDelta_Reggae")
     assert np.all(y == 0) and set(hits) == {"CY", "KD"}
     assert mdb.kit_tracks("MusicDelta_Rock") == ["MusicDelta_Reggae"]
@@ -47,12 +53,12 @@ def test_mdb_layout(tmp_path):
 
 def test_mdb_errors(tmp_path):
     with pytest.raises(DatasetError, match="MDB-Drums folder not found"):
-        MdbDrums(tmp_path / "nowhere")
-    mdb = MdbDrums(make_mdb(tmp_path / "mdb_drums"))
-    with pytest.raises(DatasetError, match="unknown mix"):
-        mdb.tracks("stereo")
+        MdbDrums(tmp_path / "nowhere").validate()
+    with pytest.raises(DatasetError, match="unknown mix 'stereo'"):
+        MdbDrums(tmp_path, mix="stereo")
+    mdb = MdbDrums(make_mdb(tmp_path / "mdb_drums"), mix="full")
     with pytest.raises(DatasetError, match="no audio file MusicDelta_Reggae_MIX"):
-        mdb.audio("MusicDelta_Reggae", "full")
+        mdb.load("MusicDelta_Reggae")
     bad = tmp_path / "bad.txt"
     bad.write_text("0.5 KD\nnot-a-time KD\n")
     with pytest.raises(DatasetError, match="bad.txt:2"):
@@ -73,21 +79,25 @@ def make_enst(root):
 
 
 def test_enst_layout(tmp_path):
-    enst = EnstDrums(make_enst(tmp_path / "enst_drums"))
+    root = make_enst(tmp_path / "enst_drums")
+    enst, full = EnstDrums(root), EnstDrums(root, mix="full")
+    enst.validate()
     assert enst.tracks() == ["drummer_1/001_hits_bd", "drummer_1/010_minus-one_rock",
                              "drummer_2/005_hits_sd"]
-    assert enst.tracks("full") == ["drummer_1/010_minus-one_rock"]
-    onsets = enst.onsets("drummer_2/005_hits_sd")
+    assert full.tracks() == ["drummer_1/010_minus-one_rock"]
+    onsets = enst.annotation("drummer_2/005_hits_sd")
     np.testing.assert_allclose(onsets["HH"], [0.2, 0.25])
     assert {c: list(t) for c, t in onsets.items()} == {
         "KD": [0.1], "HH": [0.2, 0.25], "SD": [0.3], "CY": [0.35], "TT": [0.4], "OT": [0.45]}
-    y, sr = enst.audio("drummer_1/010_minus-one_rock", "full")
+    y, sr = full.audio("drummer_1/010_minus-one_rock")
     assert sr == SR and y[10] == pytest.approx(0.375, abs=1e-4)
-    assert enst.kit_tracks("drummer_1/001_hits_bd") == ["drummer_1/010_minus-one_rock"]
+    assert full.kit_tracks("drummer_1/001_hits_bd") == ["drummer_1/010_minus-one_rock"]
     with pytest.raises(DatasetError, match="ENST-Drums folder not found"):
-        EnstDrums(tmp_path / "missing")
+        EnstDrums(tmp_path / "missing").validate()
+    with pytest.raises(DatasetError, match="no drummer_N folder"):
+        EnstDrums(tmp_path).validate()
     with pytest.raises(DatasetError, match="no audio file"):
-        enst.audio("drummer_2/005_hits_sd", "full")
+        full.audio("drummer_2/005_hits_sd")
 
 
 def test_enst_label_mapping():
@@ -97,23 +107,22 @@ def test_enst_label_mapping():
 
 
 def test_synth_drums_deterministic_exact_and_cached(tmp_path):
-    a = SynthDrums(tmp_path, n_tracks=2)
-    y, sr = a.audio("groove01")
-    files = list((tmp_path / "synth_drums").glob("*.npz"))
-    assert len(files) == 1
-    b = SynthDrums(tmp_path, n_tracks=2)              # reads the cached file
+    a = SynthDrums(None, tmp_path, n_tracks=2)
+    y, sr, onsets = a.load("groove01")
+    files = list((tmp_path / "synth_drums").glob("*"))
+    assert len(files) == 1 and files[0].suffix == ".npz"   # no temporary file left
+    b = SynthDrums(None, tmp_path, n_tracks=2)              # reads the cached file
     np.testing.assert_array_equal(b.audio("groove01")[0], y)
-    np.testing.assert_array_equal(SynthDrums(None, n_tracks=2).audio("groove01")[0], y)
-    onsets = a.onsets("groove01")
+    np.testing.assert_array_equal(SynthDrums(n_tracks=2).audio("groove01")[0], y)
     assert set(onsets) == {"KD", "SD", "HH"} and all(t.size > 4 for t in onsets.values())
     # exact onsets: the signal is silent just before the first hit and loud right after it
     first = min(t[0] for t in onsets.values())
     start = int(round(first * sr))
     assert np.all(y[:start] == 0) and np.max(np.abs(y[start:start + 200])) > 0.05
-    full, _ = a.audio("groove01", "full", accomp_db=0.0)
+    full, _ = SynthDrums(None, tmp_path, mix="full", accomp_db=0.0, n_tracks=2).audio("groove01")
     assert np.max(np.abs(full[:start])) > 0.01      # accompaniment sounds before the drums
     assert a.kit_tracks("groove01") == ["groove00"]
     with pytest.raises(DatasetError, match="unknown synth_drums track"):
-        a.onsets("groove07")
+        a.annotation("groove07")
     with pytest.raises(DatasetError, match="unknown mix"):
-        a.audio("groove01", "stereo")
+        SynthDrums(mix="stereo")

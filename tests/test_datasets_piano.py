@@ -7,10 +7,12 @@ import pretty_midi
 import pytest
 import soundfile as sf
 
-from nmfab.datasets import maestro, maps, synth_piano
+from nmfab.datasets import synth_piano
+from nmfab.datasets.maestro import Maestro
+from nmfab.datasets.maps import Maps
 from nmfab.errors import DatasetError
 from nmfab.experiment import Context
-from nmfab.tasks.transcription_data import list_tracks
+from nmfab.tasks.transcription import list_tracks
 
 SR = 8000
 
@@ -77,28 +79,35 @@ def make_maps(root, instruments=("ENSTDkCl", "AkPnBcht")):
 
 def test_maps_layout(tmp_path):
     root = make_maps(tmp_path)
-    assert maps.list_tracks(root) == ["AkPnBcht/MAPS_MUS-test_AkPnBcht",
-                                      "ENSTDkCl/MAPS_MUS-test_ENSTDkCl"]
-    assert maps.list_tracks(root, ["ENSTDkCl"]) == ["ENSTDkCl/MAPS_MUS-test_ENSTDkCl"]
-    y, sr, notes = maps.load_track(root, "ENSTDkCl/MAPS_MUS-test_ENSTDkCl", sr=4000)
+    assert Maps(root).tracks() == ["AkPnBcht/MAPS_MUS-test_AkPnBcht",
+                                   "ENSTDkCl/MAPS_MUS-test_ENSTDkCl"]
+    chosen = Maps(root, maps_instruments="ENSTDkCl")
+    chosen.validate()
+    assert chosen.tracks() == ["ENSTDkCl/MAPS_MUS-test_ENSTDkCl"]
+    y, sr, notes = chosen.load("ENSTDkCl/MAPS_MUS-test_ENSTDkCl", sr=4000)
     assert sr == 4000 and len(y) == 8000
-    np.testing.assert_allclose(notes, [[0.5, 1.0, 60], [1.5, 2.5, 64]])
-    _, _, cropped = maps.load_track(root, "ENSTDkCl/MAPS_MUS-test_ENSTDkCl", duration=2.0)
-    np.testing.assert_allclose(cropped, [[0.5, 1.0, 60], [1.5, 2.0, 64]])
+    # the 2-s file ends before the second note's offset (2.5 s): cropped to the audio loaded
+    np.testing.assert_allclose(notes, [[0.5, 1.0, 60], [1.5, 2.0, 64]])
+    _, _, cropped = chosen.load("ENSTDkCl/MAPS_MUS-test_ENSTDkCl", duration=1.2)
+    np.testing.assert_allclose(cropped, [[0.5, 1.0, 60]])
     context = Context(data_dir=tmp_path, cache_dir=tmp_path / "cache")
     setting = dict(dataset="maps", maps_instruments="AkPnBcht")
     assert list_tracks(setting, context) == ["AkPnBcht/MAPS_MUS-test_AkPnBcht"]
 
 
-def test_maps_errors(tmp_path):
+def test_maps_errors(tmp_path, caplog):
     with pytest.raises(DatasetError, match="MAPS dataset folder not found"):
-        maps.list_tracks(tmp_path / "nowhere")
+        Maps(tmp_path / "nowhere").validate()
     root = make_maps(tmp_path, ("ENSTDkAm",))
     with pytest.raises(DatasetError, match="SptkBGCl.*available: ENSTDkAm"):
-        maps.list_tracks(root, ["SptkBGCl"])
-    (root / "ENSTDkAm" / "MUS" / "MAPS_MUS-test_ENSTDkAm.txt").unlink()
+        Maps(root, maps_instruments="SptkBGCl").validate()
+    annotation = root / "ENSTDkAm" / "MUS" / "MAPS_MUS-test_ENSTDkAm.txt"
+    annotation.unlink()
     with pytest.raises(DatasetError, match="annotation not found"):
-        maps.load_track(root, "ENSTDkAm/MAPS_MUS-test_ENSTDkAm")
+        Maps(root).load("ENSTDkAm/MAPS_MUS-test_ENSTDkAm")
+    with pytest.raises(DatasetError, match="no annotated MAPS"):
+        Maps(root).tracks()
+    assert "MAPS_MUS-test_ENSTDkAm.txt" in caplog.text      # the skipped file is named
     with pytest.raises(DatasetError, match="--data"):
         list_tracks(dict(dataset="maps"), Context(data_dir=None, cache_dir=tmp_path))
 
@@ -129,13 +138,17 @@ def make_maestro(root, with_index=True):
 
 def test_maestro_through_mirdata(tmp_path):
     home = make_maestro(tmp_path)
-    assert maestro.list_tracks(home) == [TRACK]
-    assert maestro.list_tracks(home, split="test") == [TRACK]
-    y, sr, notes = maestro.load_track(home, TRACK, sr=4000, duration=2.9)
+    Maestro(home).validate()
+    assert Maestro(home).tracks() == [TRACK]
+    assert Maestro(home, split="test").tracks() == [TRACK]
+    y, sr, notes = Maestro(home).load(TRACK, sr=4000, duration=2.9)
     assert sr == 4000 and y.ndim == 1 and len(y) == int(2.9 * 4000)
     np.testing.assert_allclose(notes, [[0.5, 1.0, 60], [1.0, 2.5, 67], [2.8, 2.9, 72]], atol=2e-3)
+    # an excerpt longer than the 3-s file: notes cropped to the audio loaded, not to 10 s
+    _, _, notes = Maestro(home).load(TRACK, duration=10.0)
+    assert notes[:, 1].max() <= 3.0 + 1e-9 and len(notes) == 3
     with pytest.raises(DatasetError, match="unknown MAESTRO track"):
-        maestro.load_track(home, "2018/nothing")
+        Maestro(home).load("2018/nothing")
 
 
 def test_maestro_missing_index_says_how_to_get_it(tmp_path):
@@ -146,6 +159,6 @@ def test_maestro_missing_index_says_how_to_get_it(tmp_path):
         pytest.skip(f"mirdata's own MAESTRO index is installed at {installed}")
     home = make_maestro(tmp_path, with_index=False)
     with pytest.raises(DatasetError, match="index maestro_index_2.0.0.json is absent.*zenodo"):
-        maestro.list_tracks(home)
+        Maestro(home).validate()
     with pytest.raises(DatasetError, match="MAESTRO dataset folder not found"):
-        maestro.list_tracks(tmp_path / "nowhere")
+        Maestro(tmp_path / "nowhere").validate()

@@ -79,7 +79,7 @@ def test_experiment_engine_on_synth_drums(tmp_path):
 
 
 def test_task_errors(synth_context):
-    with pytest.raises(NmfabError, match="unknown drum dataset"):
+    with pytest.raises(DatasetError, match="unknown drums dataset 'nodata'.*mdb_drums"):
         drums.list_tracks(dict(dataset="nodata"), synth_context)
     with pytest.raises(DatasetError, match="pass --data DIR"):
         drums.list_tracks(dict(dataset="mdb_drums"), synth_context)
@@ -93,8 +93,7 @@ def random_baseline(dataset, tracks, n_draws=50, seed=0):
     """Mean per-class F of onsets drawn uniformly at random (as many as the reference has)."""
     rng, scores = np.random.default_rng(seed), []
     for track in tracks:
-        reference = dataset.onsets(track)
-        y, sr = dataset.audio(track)
+        y, sr, reference = dataset.load(track)
         for _ in range(n_draws):
             guess = {c: np.sort(rng.uniform(0, y.size / sr, len(reference.get(c, ()))))
                      for c in CLASSES}

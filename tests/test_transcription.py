@@ -6,10 +6,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nmfab.datasets import synth_piano
+from nmfab.datasets import crop_annotation, synth_piano
 from nmfab.datasets.audio import load_audio
 from nmfab.datasets.maestro import midi_notes
-from nmfab.datasets.maps import crop_notes
 from nmfab.errors import NmfabError
 from nmfab.tasks.transcription import TASK, applicable, transcribe
 from nmfab.mir.note_metrics import note_scores, random_notes
@@ -77,7 +76,7 @@ def test_real_piano_madmom():
 @needs_data
 def test_real_piano_maestro_excerpt():
     stem = DATA / "maestro_2s" / "2018" / "MIDI-Unprocessed_Chamber3_MID--AUDIO_10_R3_2018_wav--1"
-    ref = crop_notes(midi_notes(stem.with_suffix(".midi")), 2.0)
+    ref = crop_annotation(midi_notes(stem.with_suffix(".midi")), 2.0)
     assert len(ref) == 2
     scores, baseline = real_scores(stem.with_suffix(".wav"), ref)
     # measured: f_onset 0.286 (both notes found, r 1.0, p 0.17); random notes: mean F 0.0

@@ -1,7 +1,16 @@
-"""Dataset loaders: one file per dataset.
+"""Datasets: one file per dataset, one protocol for all (:class:`Dataset`).
 
 Real datasets live on the user's disk under ``<data>/<dataset name>/`` in their
-own published layout (see README). Each task keeps a registry mapping dataset
-names (the values of its ``dataset`` factor) to loader classes; the embedded
-synthetic datasets live in :mod:`nmfab.datasets.synthetic` and need no files.
+own published layout (see README); the embedded synthetic datasets
+(``synth_piano``, ``synth_drums``) are generated and need no files. Every
+dataset class is registered under its ``name``; a task lists its datasets with
+:func:`for_task` and opens one with :func:`open_dataset`. A dataset defined
+outside nmfab joins by subclassing :class:`Dataset` and decorating the class
+with :func:`register`.
 """
+from .base import Dataset, crop_annotation, for_task, get, open_dataset, register
+from .drum_annotations import DrumDataset
+from . import enst_drums, maestro, maps, mdb_drums, synth_drums, synth_piano  # noqa: F401 (register)
+
+__all__ = ["Dataset", "DrumDataset", "crop_annotation", "for_task", "get", "open_dataset",
+           "register"]

@@ -63,9 +63,10 @@ def find_audio(folder, stem):
     raise DatasetError(f"no audio file {stem}.wav or {stem}.flac in {folder}")
 
 
-def require_dir(path, what):
-    """Return ``path`` as a Path, or raise one clear line if it is not a folder."""
+def require_dir(path, what, hint=""):
+    """Return ``path`` as a Path, or raise one clear line (ending with ``hint``) if not a folder."""
     path = Path(path)
     if not path.is_dir():
-        raise DatasetError(f"{what} not found: {path} does not exist or is not a folder")
+        raise DatasetError(f"{what} not found: {path} does not exist or is not a folder"
+                           + (f"; {hint}" if hint else ""))
     return path

@@ -1,9 +1,10 @@
-"""Onset annotations shared by the drum datasets ("time label" text files)."""
+"""What the drum datasets share: the "time label" onset files and the drum base class."""
 from pathlib import Path
 
 import numpy as np
 
-from ..errors import DatasetError
+from ..errors import DatasetError, check_choice
+from .base import Dataset, crop_annotation
 
 
 def read_labelled_onsets(path, label_map=None):
@@ -39,23 +40,55 @@ def read_labelled_onsets(path, label_map=None):
     return {name: np.sort(np.asarray(times)) for name, times in onsets.items()}
 
 
-class AnnotatedDrums:
-    """What the drum datasets share: onsets cropped to ``duration``, template recordings.
+class DrumDataset(Dataset):
+    """Base of the drum datasets: a ``mix`` factor, templates from drum recordings, kits.
 
-    Subclasses set ``duration`` and define ``audio(track, mix)`` and
-    ``annotation_path(track)`` (plus ``label_map`` when labels need mapping).
+    Subclasses set ``mixes`` and implement :meth:`tracks_for`, :meth:`recording`
+    and :meth:`annotation` (a class attribute ``label_map`` maps raw labels to
+    classes for :meth:`read_onsets`).
+
+    Parameters
+    ----------
+    root, cache_dir
+        As for :class:`~nmfab.datasets.Dataset`.
+    mix : str
+        One of ``mixes``: ``"drums"`` (drums only), ``"full"`` (drums and accompaniment), ...
     """
 
+    task = "drums"
+    factors = ("mix",)
+    mixes = ("drums", "full")
     label_map = None
 
-    def onsets(self, track):
-        """``{class: onset times}`` of ``track`` (only those before ``duration``)."""
-        onsets = read_labelled_onsets(self.annotation_path(track), type(self).label_map)
-        if self.duration is not None:
-            onsets = {c: t[t < self.duration] for c, t in onsets.items()}
-        return onsets
+    def __init__(self, root=None, cache_dir=None, mix="drums"):
+        super().__init__(root, cache_dir)
+        self.mix = check_choice("mix", mix, self.mixes, DatasetError)
+
+    def tracks_for(self, mix):
+        """Annotated tracks that have audio for ``mix``."""
+        raise NotImplementedError
+
+    def recording(self, track, mix, sr=None, duration=None):
+        """``(y, sr)`` of ``track`` in ``mix``."""
+        raise NotImplementedError
+
+    def tracks(self):
+        """Annotated tracks that have audio for the dataset's mix."""
+        return self.tracks_for(self.mix)
+
+    def audio(self, track, sr=None, duration=None):
+        """``(y, sr)`` of ``track`` in the dataset's mix."""
+        return self.recording(track, self.mix, sr=sr, duration=duration)
+
+    def read_onsets(self, path):
+        """``{class: onset times}`` of a "time label" file, labels mapped by ``label_map``."""
+        return read_labelled_onsets(path, type(self).label_map)
 
     def template_source(self, track):
-        """The drums-only recording of ``track`` and its onsets (hits for templates)."""
-        y, sr = self.audio(track, "drums")
-        return y, sr, self.onsets(track)
+        """The drums-only recording of ``track`` and its onsets: ``(y, sr, {class: times})``."""
+        y, sr = self.recording(track, "drums")
+        return y, sr, crop_annotation(self.annotation(track), len(y) / float(sr))
+
+    def kit_tracks(self, track):
+        """Tracks played on the same kit as ``track`` (template sources), ``track`` excluded."""
+        return [t for t in self.tracks_for("drums") if t != track]

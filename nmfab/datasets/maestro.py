@@ -12,7 +12,7 @@ import numpy as np
 
 from ..errors import DatasetError
 from .audio import load_audio, require_dir
-from .maps import crop_notes
+from .base import Dataset, register
 
 VERSION = "2.0.0"
 
@@ -21,7 +21,8 @@ def _dataset(root):
     """A mirdata MAESTRO dataset on ``root`` whose index is known to exist."""
     import mirdata
 
-    root = require_dir(root, "MAESTRO dataset folder")
+    root = require_dir(root, "MAESTRO dataset folder",
+                       "put mirdata's MAESTRO data_home there (maestro-v2.0.0.json, 2018/, ...)")
     dataset = mirdata.initialize("maestro", data_home=str(root), version=VERSION)
     local_index = root / Path(dataset.index_path).name
     if local_index.is_file():
@@ -44,28 +45,68 @@ def _track(dataset, track):
                            f"{exc}") from exc
 
 
-def list_tracks(root, split=None):
-    """MAESTRO track identifiers (mirdata's), optionally only one split (train/validation/test)."""
-    dataset = _dataset(root)
-    tracks = sorted(dataset.track_ids)
-    if split is not None:
-        tracks = [t for t in tracks if _track(dataset, t).split == split]
-    if not tracks:
-        raise DatasetError(f"no MAESTRO tracks found in the index for {root} (split={split})")
-    return tracks
+@register
+class Maestro(Dataset):
+    """MAESTRO tracks (mirdata's identifiers) under ``root`` (the ``maestro`` folder).
 
+    Parameters
+    ----------
+    root : str or Path
+        ``<data>/maestro``, mirdata's data_home.
+    cache_dir : ignored
+    split : {None, "train", "validation", "test"}
+        Keep only the tracks of one split.
+    """
 
-def load_track(root, track, sr=None, duration=None):
-    """``(y, sr, notes)``: audio resampled/mono, notes (n, 3) from the MIDI (no pedal extension)."""
-    dataset = _dataset(root)
-    if track not in dataset.track_ids:
-        raise DatasetError(f"unknown MAESTRO track {track!r} (not in the mirdata index; "
-                           "see list_tracks)")
-    item = _track(dataset, track)
-    y, sr = load_audio(item.audio_path, sr=sr, duration=duration)
-    if not Path(item.midi_path).is_file():
-        raise DatasetError(f"MAESTRO MIDI file not found: {item.midi_path}")
-    return y, sr, crop_notes(midi_notes(item.midi_path), duration)
+    name = "maestro"
+    task = "transcription"
+
+    def __init__(self, root=None, cache_dir=None, split=None):
+        super().__init__(root, cache_dir)
+        self.split = split
+        self._mirdata = None
+
+    def dataset(self):
+        """mirdata's MAESTRO dataset on the root (its index checked)."""
+        if self._mirdata is None:
+            self._mirdata = _dataset(self.root)
+        return self._mirdata
+
+    def validate(self):
+        """One line when the root, the index or the metadata file is missing."""
+        dataset = self.dataset()
+        metadata = self.root / f"maestro-v{VERSION}.json"
+        if not metadata.is_file():
+            raise DatasetError(f"MAESTRO metadata not found: {metadata} (put the MAESTRO "
+                               f"v{VERSION} dataset in {dataset.data_home})")
+
+    def tracks(self):
+        """Track identifiers of the index (of ``split`` when given), sorted."""
+        dataset = self.dataset()
+        tracks = sorted(dataset.track_ids)
+        if self.split is not None:
+            tracks = [t for t in tracks if _track(dataset, t).split == self.split]
+        if not tracks:
+            raise DatasetError(f"no MAESTRO tracks found in the index for {self.root} "
+                               f"(split={self.split})")
+        return tracks
+
+    def _item(self, track):
+        dataset = self.dataset()
+        if track not in dataset.track_ids:
+            raise DatasetError(f"unknown MAESTRO track {track!r} (not in the mirdata index)")
+        return _track(dataset, track)
+
+    def audio(self, track, sr=None, duration=None):
+        """``(y, sr)`` of ``track``, mono."""
+        return load_audio(self._item(track).audio_path, sr=sr, duration=duration)
+
+    def annotation(self, track):
+        """Notes (n, 3) of ``track`` from its MIDI file (no pedal extension)."""
+        path = self._item(track).midi_path
+        if not Path(path).is_file():
+            raise DatasetError(f"MAESTRO MIDI file not found: {path}")
+        return midi_notes(path)
 
 
 def midi_notes(path):

@@ -4,7 +4,8 @@
 ``<name>.txt`` annotation: a header line ``OnsetTime OffsetTime MidiPitch``
 then one note per line (seconds, seconds, MIDI pitch). Instruments are the
 nine MAPS pianos (``ENSTDkCl``, ``ENSTDkAm``, ``AkPnBcht``, ...); a subset can
-be selected. Track identifiers are ``<instrument>/<name>``.
+be selected with the ``maps_instruments`` factor. Track identifiers are
+``<instrument>/<name>``.
 """
 from pathlib import Path
 
@@ -12,35 +13,7 @@ import numpy as np
 
 from ..errors import DatasetError
 from .audio import AUDIO_EXTENSIONS, find_audio, load_audio, require_dir
-
-
-def instruments(root):
-    """Names of the instrument folders of ``root`` that hold a ``MUS`` folder, sorted."""
-    root = require_dir(root, "MAPS dataset folder")
-    return sorted(p.name for p in root.iterdir() if (p / "MUS").is_dir())
-
-
-def list_tracks(root, selected=None):
-    """Track identifiers ``<instrument>/<name>`` of the selected instruments (all when None).
-
-    Raises
-    ------
-    DatasetError
-        When the root is missing, a selected instrument is absent or no track is found.
-    """
-    available = instruments(root)
-    chosen = available if selected is None else list(selected)
-    missing = [name for name in chosen if name not in available]
-    if missing:
-        raise DatasetError(f"MAPS instrument(s) {', '.join(missing)} not found under {root}; "
-                           f"available: {', '.join(available) or 'none'}")
-    tracks = [f"{name}/{path.stem}" for name in chosen
-              for path in sorted((Path(root) / name / "MUS").iterdir())
-              if path.suffix in AUDIO_EXTENSIONS]
-    if not tracks:
-        raise DatasetError(f"no MAPS MUS audio (.wav/.flac) found under {root} "
-                           "(expected <root>/<instrument>/MUS/*.wav with matching .txt)")
-    return tracks
+from .base import Dataset, register
 
 
 def load_notes(path):
@@ -58,18 +31,62 @@ def load_notes(path):
     return notes.reshape(-1, 3)
 
 
-def load_track(root, track, sr=None, duration=None):
-    """``(y, sr, notes)`` of a MAPS track; with ``duration``, notes cropped to onsets before it."""
-    instrument, name = str(track).split("/", 1)
-    folder = Path(root) / instrument / "MUS"
-    y, sr = load_audio(find_audio(folder, name), sr=sr, duration=duration)
-    return y, sr, crop_notes(load_notes(folder / f"{name}.txt"), duration)
+@register
+class Maps(Dataset):
+    """MAPS tracks under ``root`` (the ``maps`` folder).
 
+    Parameters
+    ----------
+    root : str or Path
+        ``<data>/maps``.
+    cache_dir : ignored
+    maps_instruments : str
+        ``"all"`` or instrument folder names joined by ``-`` (``"ENSTDkCl-ENSTDkAm"``).
+    """
 
-def crop_notes(notes, duration):
-    """Keep notes with onset < ``duration`` and clip their offsets to it (None keeps all)."""
-    if duration is None:
-        return notes
-    notes = notes[notes[:, 0] < duration].copy()
-    notes[:, 1] = np.minimum(notes[:, 1], duration)
-    return notes
+    name = "maps"
+    task = "transcription"
+    factors = ("maps_instruments",)
+
+    def __init__(self, root=None, cache_dir=None, maps_instruments="all"):
+        super().__init__(root, cache_dir)
+        chosen = str(maps_instruments)
+        self.selected = None if chosen == "all" else chosen.split("-")
+
+    def instruments(self):
+        """Names of the instrument folders of the root that hold a ``MUS`` folder, sorted."""
+        root = require_dir(self.root, "MAPS dataset folder",
+                           "expected <maps>/<instrument>/MUS/*.wav with matching .txt")
+        return sorted(p.name for p in root.iterdir() if (p / "MUS").is_dir())
+
+    def validate(self):
+        """One line when the root is missing or a selected instrument is absent."""
+        available = self.instruments()
+        missing = [name for name in self.selected or () if name not in available]
+        if missing or not available:
+            raise DatasetError(f"MAPS instrument(s) {', '.join(missing) or '<instrument>/MUS'} "
+                               f"not found under {self.root}; "
+                               f"available: {', '.join(available) or 'none'}")
+
+    def tracks(self):
+        """``<instrument>/<name>`` of every MUS audio file of the selected instruments."""
+        chosen = self.selected or self.instruments()
+        candidates = [(f"{name}/{path.stem}", path.with_suffix(".txt")) for name in chosen
+                      for path in sorted((self.root / name / "MUS").iterdir())
+                      if path.suffix in AUDIO_EXTENSIONS]
+        tracks = self.keep_annotated(candidates)
+        if not tracks:
+            raise DatasetError(f"no annotated MAPS MUS audio (.wav/.flac) under {self.root} "
+                               "(expected <root>/<instrument>/MUS/*.wav with matching .txt)")
+        return tracks
+
+    def audio(self, track, sr=None, duration=None):
+        """``(y, sr)`` of ``<instrument>/<name>``."""
+        instrument, name = str(track).split("/", 1)
+        return load_audio(find_audio(self.root / instrument / "MUS", name), sr=sr,
+                          duration=duration)
+
+    def annotation(self, track):
+        """Notes (n, 3) of ``<instrument>/<name>``."""
+        instrument, name = str(track).split("/", 1)
+        return load_notes(self.root / instrument / "MUS" / f"{name}.txt")

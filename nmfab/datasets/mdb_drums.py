@@ -8,60 +8,58 @@ Layout under ``<data>/mdb_drums/``::
 
 Class labels are KD, SD, HH, TT, CY, OT (kept as they are).
 """
-from ..errors import DatasetError
+from ..errors import DatasetError, check_choice
 from .audio import AUDIO_EXTENSIONS, find_audio, load_audio, require_dir
-from .drum_annotations import AnnotatedDrums
+from .base import register
+from .drum_annotations import DrumDataset
 
 MIX_FOLDERS = {"drums": ("drum_only", "_Drum"), "full": ("full_mix", "_MIX")}
 MDB_CLASSES = ("KD", "SD", "HH", "TT", "CY", "OT")
 
 
-def _check_mix(mix):
-    if mix not in MIX_FOLDERS:
-        raise DatasetError(f"unknown mix {mix!r}; choose one of {', '.join(MIX_FOLDERS)}")
-    return MIX_FOLDERS[mix]
-
-
-class MdbDrums(AnnotatedDrums):
+@register
+class MdbDrums(DrumDataset):
     """MDB-Drums tracks found under ``root`` (the ``mdb_drums`` folder).
 
     Parameters
     ----------
     root : str or Path
         ``<data>/mdb_drums``.
-    duration : float or None
-        Read only the first ``duration`` seconds of each track.
+    cache_dir : ignored
+    mix : {"drums", "full"}
+        ``drums``: audio/drum_only; ``full``: audio/full_mix.
     """
 
     name = "mdb_drums"
+    mixes = tuple(MIX_FOLDERS)
 
-    def __init__(self, root, duration=None):
-        self.root = require_dir(root, "MDB-Drums folder")
-        self.duration = duration
-        self.annotations = require_dir(self.root / "annotations" / "class",
-                                       "MDB-Drums annotations/class folder")
+    def validate(self):
+        """One line naming the missing MDB-Drums folder."""
+        for sub in ("", "annotations/class", f"audio/{MIX_FOLDERS[self.mix][0]}"):
+            require_dir(self.root / sub, "MDB-Drums folder",
+                        "expected the MDB-Drums layout (annotations/class, audio/drum_only, ...)")
 
-    def tracks(self, mix="drums"):
-        """Names (``MusicDelta_Rock``...) with both an annotation and audio for ``mix``."""
-        folder, suffix = _check_mix(mix)
+    def annotation_path(self, track):
+        """``annotations/class/<track>_class.txt``."""
+        return self.root / "annotations" / "class" / f"{track}_class.txt"
+
+    def tracks_for(self, mix):
+        """Names (``MusicDelta_Rock``...) with audio for ``mix``; audio without annotation warns."""
+        folder, suffix = MIX_FOLDERS[mix]
         audio_dir = require_dir(self.root / "audio" / folder, f"MDB-Drums audio/{folder} folder")
-        names = sorted(p.name[:-len("_class.txt")] for p in self.annotations.glob("*_class.txt"))
-        found = [n for n in names
-                 if any((audio_dir / f"{n}{suffix}{ext}").is_file() for ext in AUDIO_EXTENSIONS)]
+        names = sorted({p.name[:-len(suffix + p.suffix)] for p in audio_dir.iterdir()
+                        if p.suffix in AUDIO_EXTENSIONS and p.stem.endswith(suffix)})
+        found = self.keep_annotated((n, self.annotation_path(n)) for n in names)
         if not found:
             raise DatasetError(f"no annotated MDB-Drums track with audio in {audio_dir}")
         return found
 
-    def audio(self, track, mix="drums", **unused):
+    def recording(self, track, mix, sr=None, duration=None):
         """Samples and rate of ``track`` for ``mix`` ("drums" = drum_only, "full" = full_mix)."""
-        folder, suffix = _check_mix(mix)
-        path = find_audio(self.root / "audio" / folder, f"{track}{suffix}")
-        return load_audio(path, duration=self.duration)
+        folder, suffix = MIX_FOLDERS[check_choice("mix", mix, MIX_FOLDERS, DatasetError)]
+        return load_audio(find_audio(self.root / "audio" / folder, f"{track}{suffix}"),
+                          sr=sr, duration=duration)
 
-    def annotation_path(self, track):
-        """``annotations/class/<track>_class.txt``."""
-        return self.annotations / f"{track}_class.txt"
-
-    def kit_tracks(self, track):
-        """The other annotated drum-only tracks of the dataset."""
-        return [t for t in self.tracks("drums") if t != track]
+    def annotation(self, track):
+        """``{class: onset times}`` of ``track`` (classes KD, SD, HH, TT, CY, OT)."""
+        return self.read_onsets(self.annotation_path(track))

@@ -7,13 +7,13 @@ situation) and a recording of isolated hits of the same kit, used to build
 drum templates. Everything derives from the seed; the audio is cached as
 ``.npz`` files (read back with ``allow_pickle=False``) in the cache folder.
 """
-import os
-from pathlib import Path
-
 import numpy as np
 from scipy import signal
 
-from ..errors import DatasetError
+from ..atomic import atomic_path
+from ..errors import DatasetError, check_choice
+from .base import register
+from .drum_annotations import DrumDataset
 
 SR = 22050
 N_TRACKS = 4
@@ -53,6 +53,7 @@ def random_kit(rng):
 
 def render_hit(kind, kit, sr, rng):
     """Samples of one hit of ``kind`` ("kick", "snare", "chh", "ohh") at unit velocity."""
+    check_choice("hit kind", kind, HIT_LABELS)
     n = int(0.5 * sr)
     t = np.arange(n) / sr
     if kind == "kick":
@@ -64,11 +65,9 @@ def render_hit(kind, kit, sr, rng):
         noise = _noise(rng, n, sr, 1000.0, 8000.0) * _envelope(n, sr, kit["snare_decay"])
         noise /= np.max(np.abs(noise)) + 1e-12
         return (1 - kit["snare_noise"]) * tone + kit["snare_noise"] * noise
-    if kind in ("chh", "ohh"):
-        noise = _noise(rng, n, sr, low=kit["hat_cutoff"])
-        noise /= np.max(np.abs(noise)) + 1e-12
-        return 0.5 * noise * _envelope(n, sr, kit[f"{kind}_decay"])
-    raise ValueError(f"unknown hit kind {kind!r}")
+    noise = _noise(rng, n, sr, low=kit["hat_cutoff"])   # chh or ohh
+    noise /= np.max(np.abs(noise)) + 1e-12
+    return 0.5 * noise * _envelope(n, sr, kit[f"{kind}_decay"])
 
 
 def groove_events(rng, duration):
@@ -108,6 +107,8 @@ def mix_events(events, kit, sr, n_samples, rng):
 
 def accompaniment(rng, sr, n_samples):
     """A harmonic accompaniment: bass and 3-note chords of 6-partial tones, 1 chord per second."""
+    import librosa
+
     t = np.arange(n_samples) / sr
     y = np.zeros(n_samples)
     roots = rng.choice([40, 43, 45, 47, 48, 50], size=int(np.ceil(n_samples / sr)))
@@ -116,7 +117,7 @@ def accompaniment(rng, sr, n_samples):
         local = t[span] - i
         env = np.minimum(1.0, local / 0.02) * np.exp(-local / 0.8)
         for midi in (root - 12, root + 12, root + 16, root + 19):
-            f0 = 440.0 * 2 ** ((midi - 69) / 12)
+            f0 = librosa.midi_to_hz(midi)
             for p in range(1, 7):
                 if p * f0 < sr / 2:
                     y[span] += env * np.sin(2 * np.pi * p * f0 * local) / p
@@ -172,64 +173,78 @@ def _onsets_from_arrays(times, kinds):
     return events_to_onsets(list(zip(times, kinds, np.ones(len(times)))))
 
 
-class SynthDrums:
+@register
+class SynthDrums(DrumDataset):
     """The embedded synthetic drum dataset.
 
     Parameters
     ----------
+    root : ignored (embedded)
     cache_dir : str or Path or None
         Where generated tracks are stored (``synth_drums/`` below it); None keeps
         them in memory only.
+    mix : {"drums", "full"}
+        ``full`` adds the harmonic accompaniment.
+    accomp_db : float
+        Level of the accompaniment relative to the drums (``mix="full"``).
     n_tracks, seed, sr, duration
         Generation parameters (part of the cache file name).
     """
 
     name = "synth_drums"
+    embedded = True
+    factors = ("mix", "accomp_db")
+    mixes = MIXES
 
-    def __init__(self, cache_dir=None, n_tracks=N_TRACKS, seed=SEED, sr=SR, duration=DURATION):
-        self.cache_dir = None if cache_dir is None else Path(cache_dir) / "synth_drums"
+    def __init__(self, root=None, cache_dir=None, mix="drums", accomp_db=-6.0,
+                 n_tracks=N_TRACKS, seed=SEED, sr=SR, duration=DURATION):
+        super().__init__(None, cache_dir, mix=mix)
+        self.accomp_db = float(accomp_db)
         self.n_tracks, self.seed, self.sr, self.duration = n_tracks, seed, sr, duration
         self._memory = {}
 
-    def tracks(self, mix="drums"):
-        """Track names: ``groove00``, ``groove01``, ..."""
+    def tracks_for(self, mix):
+        """Track names: ``groove00``, ``groove01``, ... (every mix exists)."""
         return [f"groove{i:02d}" for i in range(self.n_tracks)]
 
     def _data(self, track):
-        if track not in self.tracks():
-            raise DatasetError(f"unknown synth_drums track {track!r}; "
-                               f"choose one of {', '.join(self.tracks())}")
+        check_choice("synth_drums track", track, self.tracks_for("drums"), DatasetError)
         if track in self._memory:
             return self._memory[track]
-        index = int(track[len("groove"):])
         path = None
         if self.cache_dir is not None:
             name = f"v{VERSION}_seed{self.seed}_sr{self.sr}_dur{self.duration:g}_{track}.npz"
-            path = self.cache_dir / name
+            path = self.cache_dir / "synth_drums" / name
         if path is not None and path.is_file():
             with np.load(path, allow_pickle=False) as npz:
                 data = {key: npz[key] for key in npz.files}
         else:
-            data = generate_track(index, self.seed, self.sr, self.duration)
+            data = generate_track(int(track[len("groove"):]), self.seed, self.sr, self.duration)
             if path is not None:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp.npz")
-                np.savez(tmp, **data)
-                tmp.replace(path)
+                with atomic_path(path) as tmp, open(tmp, "wb") as handle:
+                    np.savez(handle, **data)
         self._memory[track] = data
         return data
 
-    def audio(self, track, mix="drums", accomp_db=-6.0):
+    def _at(self, y, sr, duration):
+        """``y`` (at the generator's rate) resampled to ``sr`` and cut to ``duration`` s."""
+        if sr is not None and int(sr) != self.sr:
+            import librosa
+
+            y = librosa.resample(y, orig_sr=self.sr, target_sr=int(sr))
+        rate = self.sr if sr is None else int(sr)
+        return (y if duration is None else y[:int(duration * rate)]), rate
+
+    def recording(self, track, mix, sr=None, duration=None):
         """Samples and rate: the drums, plus the accompaniment at ``accomp_db`` when mix="full"."""
-        if mix not in MIXES:
-            raise DatasetError(f"unknown mix {mix!r}; choose one of {', '.join(MIXES)}")
+        check_choice("mix", mix, MIXES, DatasetError)
         data = self._data(track)
         y = data["drums"].copy()
         if mix == "full":
-            y += 10 ** (accomp_db / 20) * data["accompaniment"]
-        return (y / (np.max(np.abs(y)) + 1e-12)).astype(np.float32), self.sr
+            y += 10 ** (self.accomp_db / 20) * data["accompaniment"]
+        return self._at((y / (np.max(np.abs(y)) + 1e-12)).astype(np.float32), sr, duration)
 
-    def onsets(self, track):
+    def annotation(self, track):
         """``{class: onset times}`` of the groove (exact)."""
         data = self._data(track)
         return _onsets_from_arrays(data["onset_times"], data["onset_kinds"])
@@ -239,7 +254,3 @@ class SynthDrums:
         data = self._data(track)
         return (data["hits"].astype(np.float32), self.sr,
                 _onsets_from_arrays(data["hit_times"], data["hit_kinds"]))
-
-    def kit_tracks(self, track):
-        """The other tracks (each has its own kit: other_tracks templates are not the oracle)."""
-        return [t for t in self.tracks() if t != track]

@@ -11,10 +11,13 @@ Generated tracks are cached as HDF5 (PyTables, never pickle) under
 ``<cache_dir>/synth_piano/`` so that later runs only read them.
 """
 import hashlib
-import os
 from pathlib import Path
 
 import numpy as np
+
+from ..atomic import atomic_path
+from ..errors import DatasetError, check_choice
+from .base import Dataset, register
 
 GENERATOR_VERSION = "1"
 DEFAULTS = dict(n_tracks=6, duration=10.0, sr=22050, seed=0)
@@ -26,6 +29,11 @@ RELEASE_S = 0.06
 def track_ids(n_tracks=DEFAULTS["n_tracks"]):
     """Identifiers of the generated tracks: ``synth_piano_00``, ``synth_piano_01``, ..."""
     return [f"synth_piano_{index:02d}" for index in range(int(n_tracks))]
+
+
+def check_track(track):
+    """Return ``track`` if it is a synth_piano track, else raise one line listing them."""
+    return check_choice("synth_piano track", track, track_ids(), DatasetError)
 
 
 def track_index(track):
@@ -76,7 +84,9 @@ def score(index, duration=DEFAULTS["duration"], seed=DEFAULTS["seed"]):
 
 def render_note(pitch, velocity, length, sr, rng):
     """Samples of one note held ``length`` seconds, followed by a release ramp."""
-    f0 = 440.0 * 2.0 ** ((pitch - 69) / 12.0)
+    import librosa
+
+    f0 = librosa.midi_to_hz(pitch)
     inharmonicity = 1e-4 * 2.0 ** ((pitch - 60) / 24.0)
     n_partials = np.arange(1, 31)
     freqs = n_partials * f0 * np.sqrt(1.0 + inharmonicity * n_partials ** 2)
@@ -123,13 +133,10 @@ def _write_h5(path, y, notes, sr):
     """Write audio and notes to ``path`` through a temporary name (atomic rename)."""
     import tables
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with tables.open_file(str(tmp), mode="w") as h5:
+    with atomic_path(path) as tmp, tables.open_file(str(tmp), mode="w") as h5:
         h5.create_array("/", "audio", np.asarray(y))
         h5.create_array("/", "notes", np.asarray(notes))
         h5.root._v_attrs.sr = int(sr)
-    os.replace(tmp, path)
 
 
 def _read_h5(path):
@@ -165,3 +172,33 @@ def load_track(track, cache_dir=None, duration=DEFAULTS["duration"], sr=DEFAULTS
     y, sr, notes = generate(track, duration, sr, seed)
     _write_h5(path, y, notes, sr)
     return y, sr, notes
+
+
+@register
+class SynthPiano(Dataset):
+    """The embedded synthetic piano dataset (tracks of ``DEFAULTS["duration"]`` seconds).
+
+    Parameters
+    ----------
+    root : ignored (embedded)
+    cache_dir : str or Path or None
+        Generated tracks are cached as HDF5 below it; None generates without caching.
+    """
+
+    name = "synth_piano"
+    task = "transcription"
+    embedded = True
+
+    def tracks(self):
+        """``synth_piano_00``, ``synth_piano_01``, ..."""
+        return track_ids()
+
+    def audio(self, track, sr=None, duration=None):
+        """``(y, sr)``: the track rendered at ``sr`` (default 22050 Hz), cut to ``duration``."""
+        check_track(track)
+        y, sr, _ = load_track(track, self.cache_dir, sr=sr or DEFAULTS["sr"])
+        return (y if duration is None else y[:int(duration * sr)]), sr
+
+    def annotation(self, track):
+        """Notes (n, 4) of ``track``: onset, offset, MIDI pitch, velocity (exact)."""
+        return score(track_index(check_track(track)))

@@ -5,33 +5,33 @@ The magnitude STFT (window 2048, hop 512) is factorized as
 ``W_H`` is a free part of rank ``rank_h`` (0 allowed) absorbing what is not
 drums. Onsets are picked on the rows of ``H_D`` and scored with mir_eval.
 
-Factors read from a setting: ``dataset``, ``mix`` ("drums" or "full"),
+Factors read from a setting: ``dataset`` (one of ``datasets.for_task("drums")``),
+``mix`` ("drums" or "full"),
 ``accomp_db`` (synth_drums accompaniment level), ``classes`` ("KD_SD_HH"),
 ``template`` ("other_tracks" or "same_track_oracle"), ``rank_h``, ``picker``
 ("topk" or "median") and the algorithm factors of :mod:`nmfab.tasks.common`.
 """
 import numpy as np
 
-from ..datasets.enst_drums import EnstDrums
-from ..datasets.mdb_drums import MdbDrums
-from ..datasets.synth_drums import SynthDrums
-from ..errors import NmfabError
+from .. import datasets
+from ..errors import NmfabError, check_choice
 from ..experiment.task import Step, Task
 from ..features import stft_magnitude
-from .common import algorithm_applicable, factorize_setting, setting_value
 from ..mir.onsets import PICKERS, onset_scores, pick_onsets
 from ..mir.templates import hit_spectra, templates_from_hits
+from .common import algorithm_applicable, factorize_setting
 
 N_FFT, HOP_LENGTH = 2048, 512
 TEMPLATE_SOURCES = ("other_tracks", "same_track_oracle")
 DEFAULTS = dict(dataset="synth_drums", mix="drums", accomp_db=-6.0, classes="KD_SD_HH",
                 template="other_tracks", rank_h=4, picker="topk", onset_tolerance=0.05)
-DATASETS = {"synth_drums": SynthDrums, "mdb_drums": MdbDrums, "enst_drums": EnstDrums}
+FEATURE_FACTORS = ("dataset", "mix", "accomp_db")
+ONSETS = "onsets_"   # feature output key prefix of the reference onsets of each class
 
 
 def factor(setting, name):
     """``setting[name]``, or the task default."""
-    return setting.get(name, DEFAULTS.get(name, setting_value(setting, name)))
+    return setting.get(name, DEFAULTS.get(name))
 
 
 def class_names(setting):
@@ -39,36 +39,36 @@ def class_names(setting):
     return tuple(str(factor(setting, "classes")).split("_"))
 
 
-def open_dataset(setting, context):
-    """The dataset loader named by the setting's ``dataset`` factor."""
-    name = factor(setting, "dataset")
-    if name not in DATASETS:
-        raise NmfabError(f"unknown drum dataset {name!r}; choose one of {', '.join(DATASETS)}")
-    if name == "synth_drums":
-        return SynthDrums(context.cache_dir)
-    return DATASETS[name](context.dataset_root(name))
+def open_dataset(setting, context, factors=FEATURE_FACTORS):
+    """The setting's dataset (one of ``datasets.for_task("drums")``), given ``factors`` only."""
+    passed = {name: setting[name] for name in factors if name in setting}
+    return datasets.open_dataset(factor(setting, "dataset"), context, "drums", **passed)
 
 
 def list_tracks(setting, context):
     """Tracks of the setting's dataset that have audio for its mix."""
-    return open_dataset(setting, context).tracks(factor(setting, "mix"))
+    return open_dataset(setting, context).tracks()
 
 
 def feature_step(setting, track, inputs, context):
-    """Magnitude STFT of the track (window 2048, hop 512)."""
-    y, sr = open_dataset(setting, context).audio(track, factor(setting, "mix"),
-                                                 accomp_db=float(factor(setting, "accomp_db")))
+    """Magnitude STFT of the track (window 2048, hop 512) and its reference onsets."""
+    y, sr, onsets = open_dataset(setting, context).load(track)
     V, params = stft_magnitude(y, sr, n_fft=N_FFT, hop_length=HOP_LENGTH)
-    return dict(V=V, sr=params["sr"], n_fft=N_FFT, hop_length=HOP_LENGTH)
+    return dict(V=V, sr=params["sr"], n_fft=N_FFT, hop_length=HOP_LENGTH,
+                **{ONSETS + name: np.asarray(times, dtype=np.float64)
+                   for name, times in onsets.items()})
+
+
+def reference_onsets(feature):
+    """``{class: onset times}`` stored in a feature step output."""
+    return {key[len(ONSETS):]: np.asarray(value) for key, value in feature.items()
+            if key.startswith(ONSETS)}
 
 
 def template_step(setting, track, inputs, context):
     """Fixed drum templates W_D from the hits of other tracks (or of the track: oracle)."""
-    source = factor(setting, "template")
-    if source not in TEMPLATE_SOURCES:
-        raise NmfabError(f"unknown template source {source!r}; "
-                         f"choose one of {', '.join(TEMPLATE_SOURCES)}")
-    dataset, classes = open_dataset(setting, context), class_names(setting)
+    source = check_choice("template source", factor(setting, "template"), TEMPLATE_SOURCES)
+    dataset, classes = open_dataset(setting, context, ()), class_names(setting)
     sources = [track] if source == "same_track_oracle" else dataset.kit_tracks(track)
     if not sources:
         raise NmfabError(f"track {track} has no other track of its kit for other_tracks templates;"
@@ -102,7 +102,7 @@ def factorize_step(setting, track, inputs, context):
     rank_h = int(factor(setting, "rank_h"))
     if rank_h < 0:
         raise NmfabError(f"rank_h must be >= 0, got {rank_h}")
-    W0, H0 = initial_factors(V, W_D, rank_h, int(setting_value(setting, "seed")))
+    W0, H0 = initial_factors(V, W_D, rank_h, int(setting.get("seed", 0)))
     fixed_W = np.arange(W0.shape[1]) < W_D.shape[1]
     return factorize_setting(V, setting, rank=W0.shape[1], init="custom", W0=W0, H0=H0,
                              fixed_W=fixed_W)
@@ -112,7 +112,7 @@ def evaluate_step(setting, track, inputs, context):
     """Onsets from H_D with the setting's picker; mir_eval F, P, R per class and mean."""
     classes = class_names(setting)
     feature = inputs["feature"]
-    reference = open_dataset(setting, context).onsets(track)
+    reference = reference_onsets(feature)
     H = np.asarray(inputs["factorize"]["H"])
     estimated = pick_onsets(H[:len(classes)], classes, factor(setting, "picker"),
                             feature["sr"] / feature["hop_length"], reference)
@@ -128,7 +128,7 @@ def applicable(setting):
 
 TASK = Task(
     name="drums",
-    steps=(Step("feature", feature_step, ("dataset", "mix", "accomp_db"), version="1"),
+    steps=(Step("feature", feature_step, FEATURE_FACTORS, version="2"),
            Step("templates", template_step, ("dataset", "template", "classes"), version="1"),
            Step("factorize", factorize_step,
                 ("rank_h", "algorithm", "beta", "max_iter", "inner_iter", "tol", "eval_every",

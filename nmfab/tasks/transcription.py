@@ -2,9 +2,10 @@
 
 Pipeline (one step per stage, each depending on the factors it lists):
 
-* ``feature`` (dataset, feature, sr, n_fft, hop_length, excerpt): mono audio
-  resampled to ``sr``, first ``excerpt`` seconds, magnitude STFT or CQT, and
-  the reference notes.
+* ``feature`` (dataset, feature, sr, n_fft, hop_length, excerpt, maps_instruments):
+  mono audio of a dataset of ``datasets.for_task("transcription")`` resampled to
+  ``sr``, first ``excerpt`` seconds, magnitude STFT or CQT, and the reference
+  notes cropped to the audio loaded.
 * ``factorize`` (algorithm, beta, rank, init, fixed_W, max_iter, tol, seed, ...):
   any registered algorithm; ``init="harmonic"`` uses harmonic combs over MIDI
   21..108 (rank 88), optionally kept fixed.
@@ -19,6 +20,7 @@ Pipeline (one step per stage, each depending on the factors it lists):
 """
 import numpy as np
 
+from .. import datasets
 from ..errors import NmfabError
 from ..experiment.task import Step, Task
 from ..features import bin_frequencies, compute_feature
@@ -26,13 +28,13 @@ from ..mir.note_metrics import cross_validate, frame_scores, note_scores
 from ..mir.notes import activations_to_notes
 from ..mir.pitch import column_pitches, merge_by_pitch
 from .common import algorithm_applicable, factorize_setting
-from .transcription_data import DATASETS, load_track, list_tracks
 
 HARMONIC_PITCHES = range(21, 109)
 THRESHOLD_GRID = np.array([0.02, 0.03, 0.05, 0.07, 0.1, 0.14, 0.2, 0.3])
 DEFAULTS = dict(dataset="synth_piano", feature="stft", sr=11025, n_fft=1024, hop_length=256,
                 excerpt=30.0, init="nndsvda", fixed_W=False, salience=0.4, threshold=0.15,
                 hysteresis=0.5, min_duration=0.05, cv_folds=3, maps_instruments="all")
+FEATURE_FACTORS = ("dataset", "feature", "sr", "n_fft", "hop_length", "excerpt", "maps_instruments")
 
 
 def value(setting, name):
@@ -127,11 +129,22 @@ def transcribe(audio, sr, *, algorithm="mu", beta=1.0, init="harmonic", rank=Non
 
 # --- engine steps -------------------------------------------------------------------------
 
+def open_dataset(setting, context):
+    """The setting's dataset (one of ``datasets.for_task("transcription")``), validated."""
+    factors = {name: setting[name] for name in FEATURE_FACTORS if name in setting}
+    return datasets.open_dataset(value(setting, "dataset"), context, "transcription", **factors)
+
+
+def list_tracks(setting, context):
+    """Track identifiers of the setting's dataset (the Task's ``list_tracks``)."""
+    return open_dataset(setting, context).tracks()
+
+
 def feature_step(setting, track, inputs, context):
     """Audio of ``track`` -> spectrogram ``V``, its parameters and the reference notes."""
     excerpt = float(value(setting, "excerpt"))
-    y, sr, ref = load_track(setting, track, context, sr=int(value(setting, "sr")),
-                            duration=excerpt if excerpt > 0 else None)
+    y, sr, ref = open_dataset(setting, context).load(track, sr=int(value(setting, "sr")),
+                                                     duration=excerpt if excerpt > 0 else None)
     V, params = spectrogram(y, sr, setting)
     return dict(V=V, ref_notes=np.asarray(ref, dtype=np.float64)[:, :3].reshape(-1, 3),
                 duration=len(y) / float(sr), **params)
@@ -184,16 +197,13 @@ def applicable(setting):
     """Why a setting cannot run, or None."""
     if value(setting, "init") == "harmonic" and value(setting, "feature") != "stft":
         return "the harmonic init needs feature=stft"
-    if value(setting, "dataset") not in DATASETS:
-        return f"unknown dataset {value(setting, 'dataset')!r}"
     return algorithm_applicable(setting)
 
 
 TASK = Task(
     name="transcription",
     steps=(
-        Step("feature", feature_step, factors=("dataset", "feature", "sr", "n_fft", "hop_length",
-                                               "excerpt", "maps_instruments"), version="1"),
+        Step("feature", feature_step, factors=FEATURE_FACTORS, version="2"),
         Step("factorize", factorize_step,
              factors=("algorithm", "beta", "rank", "init", "fixed_W", "max_iter", "tol", "seed",
                       "eval_every", "l1_H", "inner_iter"), version="1"),
@@ -207,4 +217,4 @@ TASK = Task(
     description="Piano transcription: pitch-labelled NMF activations -> notes, scored by mir_eval",
 )
 
-__all__ = ["TASK", "DATASETS", "DEFAULTS", "transcribe"]
+__all__ = ["TASK", "DEFAULTS", "transcribe"]
