@@ -68,3 +68,12 @@ def read(path):
         warnings.simplefilter("ignore", tables.NaturalNameWarning)
         with tables.open_file(path, "r") as h5:
             return _read_group(h5.root)
+
+
+def read_attribute(path, name):
+    """One scalar attribute of the root group of ``path`` (None when absent)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", tables.NaturalNameWarning)
+        with tables.open_file(path, "r") as h5:
+            attrs = h5.root._v_attrs
+            return _plain(attrs[name]) if name in attrs._f_list("user") else None

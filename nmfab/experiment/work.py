@@ -119,7 +119,9 @@ def run_item(task, setting, track, context, not_before=0.0):
     dict
         ``metrics`` (scalars of the last step), ``outputs`` (its arrays and
         strings), ``history`` (loss, loss_time, n_iter, final_loss), ``seconds``
-        and ``hits`` per step, and ``error`` ("" on success, else the message).
+        and ``hits`` per step, ``key`` (the last step's cache key: it names the
+        code and factors the row was computed with) and ``error`` ("" on
+        success, else the message).
     """
     pipeline = _Pipeline(task, setting, track, context, not_before)
     row = dict(metrics={}, outputs={}, history={}, error="")
@@ -130,5 +132,6 @@ def run_item(task, setting, track, context, not_before=0.0):
         last = traceback.extract_tb(error.__traceback__)[-1]
         row["error"] = (f"{type(error).__name__}: {error} "
                         f"({last.filename.rsplit('/', 1)[-1]}:{last.lineno})")
-    row.update(seconds=dict(pipeline.seconds), hits=dict(pipeline.hits))
+    row.update(seconds=dict(pipeline.seconds), hits=dict(pipeline.hits),
+               key=pipeline.keys[task.steps[-1].name])
     return row
