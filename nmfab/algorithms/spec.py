@@ -171,6 +171,8 @@ class AlgorithmSpec:
     description: str = ""
 
     def __post_init__(self):
+        if self.objective is None:
+            object.__setattr__(self, "objective", default_objective)
         params = {name: p if isinstance(p, Param) else Param(p)
                   for name, p in dict(self.params).items()}
         object.__setattr__(self, "params", params)
