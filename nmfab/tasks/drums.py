@@ -23,8 +23,8 @@ from .common import algorithm_applicable, factorize_setting
 
 N_FFT, HOP_LENGTH = 2048, 512
 TEMPLATE_SOURCES = ("other_tracks", "same_track_oracle")
-DEFAULTS = dict(dataset="synth_drums", mix="drums", accomp_db=-6.0, classes="KD_SD_HH",
-                template="other_tracks", rank_h=4, picker="topk", onset_tolerance=0.05)
+DEFAULTS = dict(algorithm="mu", beta=2.0, dataset="synth_drums", mix="drums", accomp_db=-6.0,
+                classes="KD_SD_HH", template="other_tracks", rank_h=4, picker="topk", onset_tolerance=0.05)
 FEATURE_FACTORS = ("dataset", "mix", "accomp_db")
 ONSETS = "onsets_"   # feature output key prefix of the reference onsets of each class
 
@@ -130,13 +130,12 @@ TASK = Task(
     name="drums",
     steps=(Step("feature", feature_step, FEATURE_FACTORS, version="2"),
            Step("templates", template_step, ("dataset", "template", "classes"), version="1"),
-           Step("factorize", factorize_step,
-                ("rank_h", "algorithm", "beta", "max_iter", "inner_iter", "tol", "eval_every",
-                 "l1_H", "seed"), version="1"),
+           Step("factorize", factorize_step, ("rank_h",), version="1", algorithm=True),
            Step("evaluate", evaluate_step, ("picker", "classes", "onset_tolerance"),
                 version="1", cache=False)),
     list_tracks=list_tracks,
     applicable=applicable,
+    defaults=DEFAULTS,
     description="Drum transcription with partially fixed NMF: fixed drum templates W_D, "
                 "free rank_h part, onsets from H_D scored with mir_eval (50 ms).",
 )

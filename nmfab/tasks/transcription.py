@@ -31,8 +31,8 @@ from .common import algorithm_applicable, factorize_setting
 
 HARMONIC_PITCHES = range(21, 109)
 THRESHOLD_GRID = np.array([0.02, 0.03, 0.05, 0.07, 0.1, 0.14, 0.2, 0.3])
-DEFAULTS = dict(dataset="synth_piano", feature="stft", sr=11025, n_fft=1024, hop_length=256,
-                excerpt=30.0, init="nndsvda", fixed_W=False, salience=0.4, threshold=0.15,
+DEFAULTS = dict(algorithm="mu", beta=2.0, dataset="synth_piano", feature="stft", sr=11025,
+                n_fft=1024, hop_length=256, excerpt=30.0, init="nndsvda", fixed_W=False, salience=0.4, threshold=0.15,
                 hysteresis=0.5, min_duration=0.05, cv_folds=3, maps_instruments="all")
 FEATURE_FACTORS = ("dataset", "feature", "sr", "n_fft", "hop_length", "excerpt", "maps_instruments")
 
@@ -204,15 +204,16 @@ TASK = Task(
     name="transcription",
     steps=(
         Step("feature", feature_step, factors=FEATURE_FACTORS, version="2"),
-        Step("factorize", factorize_step,
-             factors=("algorithm", "beta", "rank", "init", "fixed_W", "max_iter", "tol", "seed",
-                      "eval_every", "l1_H", "inner_iter"), version="1"),
+        Step("factorize", factorize_step, factors=("rank", "init", "fixed_W"), version="1",
+             algorithm=True),
         Step("postprocess", postprocess_step, factors=("salience",), version="1"),
         Step("evaluate", evaluate_step, factors=("threshold", "hysteresis", "min_duration"),
              version="1", cache=False),
     ),
     list_tracks=list_tracks,
     finalize=finalize,
+    defaults=DEFAULTS,
+    factors=("cv_folds",),
     applicable=applicable,
     description="Piano transcription: pitch-labelled NMF activations -> notes, scored by mir_eval",
 )
