@@ -7,6 +7,9 @@ from pathlib import Path
 from ..errors import NmfabError
 from .export import export
 from .plan import format_value
+from .runner import results_lock
+
+INTERRUPTED = 130   # the shell's status for a process ended by Ctrl-C (128 + SIGINT)
 
 
 def build_parser(experiment):
@@ -28,7 +31,9 @@ def build_parser(experiment):
     add("-R", "--remove", action="store_true", help="remove the selected settings' results")
     add("-y", "--yes", action="store_true", help="do not ask before removing")
     add("-t", "--tag", help="use a tagged results database")
-    add("-P", "--progress", action="store_true", help="show a progress bar")
+    add("-P", "--progress", action="store_true",
+        help="show a progress bar (the default when stderr is a terminal)")
+    add("-q", "--quiet", action="store_true", help="no progress bar")
     add("--force", action="store_true", help="recompute what is stored (results and caches)")
     add("--results", type=Path, help="results folder (default results/)")
     add("--cache", type=Path, help="step cache folder (default data_cache/)")
@@ -62,10 +67,15 @@ def datasets_present(names, argv=None):
 
 def _configure(experiment, args):
     """Apply the location options and the tag to ``experiment``."""
+    data = _data_dir(args.data)
+    if data is not None and not data.is_dir():
+        source = "--data" if args.data else "NMFAB_DATA"
+        raise NmfabError(f"{source} {data}: no such folder; point it at the folder holding "
+                         "one sub-folder per dataset")
     experiment.results_dir = args.results or experiment.results_dir
     experiment.cache_dir = args.cache or experiment.cache_dir
     experiment.export_dir = args.export_dir or experiment.export_dir
-    experiment.data_dir = _data_dir(args.data) or experiment.data_dir
+    experiment.data_dir = data or experiment.data_dir
     experiment.tag = args.tag
 
 
@@ -88,8 +98,16 @@ def _print_plans(experiment):
                                        sorted(experiment.defaults.items())))
 
 
+def _can_ask():
+    """Whether there is a terminal to ask the user on."""
+    return sys.stdin is not None and sys.stdin.isatty()
+
+
 def _confirm_remove(experiment, args, selected):
     if not args.yes:
+        if not _can_ask():
+            raise NmfabError("-R asks before removing and there is no terminal to ask on; "
+                             "add -y to remove without asking")
         where = experiment.store().root
         answer = input(f"remove the results of {len(selected)} settings from {where}? [y/N] ")
         if answer.strip().lower() not in ("y", "yes"):
@@ -111,35 +129,45 @@ def _run_actions(experiment, args):
     if args.compute is not None:
         if args.compute < 1:
             raise NmfabError(f"-c N needs N >= 1 worker processes, got {args.compute}")
-        summary = experiment.compute(args.select, args.compute, args.force, args.progress)
+        progress = args.progress or (not args.quiet and sys.stderr.isatty())
+        with results_lock(experiment.store()):
+            summary = experiment.compute(args.select, args.compute, args.force, progress)
         print(summary.line([s.name for s in experiment.task.steps if s.cache]))
         status = 1 if summary.failed else 0
     if args.list:
         for sid, _ in selected:
             print(sid or "(all factors at their defaults)")
     if args.display is not None or args.export is not None:
-        header, table = experiment.table(args.select, args.display or "")
+        table = experiment.table(args.select, args.display or "")
         if args.display is not None:
-            print(header)
-            print(table.to_string(index=False))
+            print(table.text())
         if args.export is not None:
             stem = f"{experiment.name}_{experiment.tag}" if experiment.tag else experiment.name
-            for path in export(header, table, experiment.export_dir, args.export, stem):
+            for path in export(table, experiment.export_dir, args.export, stem):
                 print(f"wrote {path}")
     return status
 
 
 def run(experiment, argv=None):
-    """Parse ``argv`` and run; NmfabError prints one line and gives exit status 2."""
+    """Parse ``argv`` and run; returns the exit status.
+
+    An NmfabError prints one line and gives 2; Ctrl-C prints one line (how many
+    rows were stored) and gives 130.
+    """
     parser = build_parser(experiment)
     args = parser.parse_args(argv)
-    _configure(experiment, args)
     if not any([args.plan, args.list, args.remove, args.compute is not None,
                 args.display is not None, args.export is not None]):
         parser.print_usage()
         args.plan = True
     try:
+        _configure(experiment, args)
         return _run_actions(experiment, args)
     except NmfabError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt as interrupt:
+        stored = getattr(interrupt, "stored", None)
+        done = f"{stored} rows stored, " if stored is not None else ""
+        print(f"interrupted: {done}rerun -c to resume", file=sys.stderr)
+        return INTERRUPTED

@@ -3,7 +3,7 @@ from pathlib import Path
 
 from ..errors import NmfabError
 from . import runner
-from .display import comparison_table, pivot_table, select_metrics
+from .display import comparison_table, expected_tracks, pivot_table, select_metrics
 from .metrics import Metric
 from .plan import check_defaults, make_plan, matches, parse_selector, setting_id
 from .results import RESERVED, ResultsStore, rows_to_frame
@@ -152,14 +152,15 @@ class Experiment:
         return [Metric(n) for n in names]
 
     def table(self, selector=None, spec=""):
-        """The comparison table ``-d SPEC`` shows: (header line, DataFrame of strings)."""
+        """The comparison table ``-d SPEC`` shows (a :class:`display.Table`)."""
         selected, _ = self.settings(selector)
         frame = self.results(selector)
         metric_spec, _, factor = (spec or "").partition(":")
         metrics = select_metrics(self.declared_metrics(frame), metric_spec)
+        expected = expected_tracks(self.task, selected, self.context())
         if factor:
-            return pivot_table(frame, selected, metrics[0], factor)
-        return comparison_table(frame, selected, metrics)
+            return pivot_table(frame, selected, metrics[0], factor, expected)
+        return comparison_table(frame, selected, metrics, expected)
 
     def main(self, argv=None):
         """Run the command line (``-c``, ``-d``, ``-s``, ...); returns the exit status."""

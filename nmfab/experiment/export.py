@@ -1,4 +1,4 @@
-"""Export a comparison table to csv, tex, md, html (pandas writers) or png (matplotlib)."""
+"""Export a comparison table: csv (plain data), tex, md, html (as shown) or png (matplotlib)."""
 from pathlib import Path
 
 from ..errors import NmfabError
@@ -33,38 +33,67 @@ def _png(header, table, path):
     plt.close(fig)
 
 
-def write_table(header, table, path):
-    """Write ``table`` (with its header line) to ``path``; the suffix picks the format."""
+def write_table(table, path):
+    """Write a :class:`~nmfab.experiment.display.Table` to ``path``; the suffix picks the format.
+
+    csv is plain data (``table.data``: one header line, numeric metric columns,
+    marks and track counts in their own columns, every factor a column), readable
+    by ``pandas.read_csv``; tex, md, html and png are the table as shown, with
+    its header and legend.
+    """
     kind = path.suffix.lstrip(".")
+    header, shown, notes = table.header, table.shown, "; ".join(table.legend)
     if kind == "csv":
-        path.write_text(f"# {header}\n" + table.to_csv(index=False))
+        table.data.to_csv(path, index=False)
     elif kind == "tex":
-        path.write_text(table.to_latex(index=False, escape=True, caption=_tex_escape(header)))
+        caption = _tex_escape(". ".join(filter(None, [header, notes])))
+        path.write_text(shown.to_latex(index=False, escape=True, caption=caption))
     elif kind == "md":
-        path.write_text(f"{header}\n\n" + table.to_markdown(index=False) + "\n")
+        path.write_text(f"{header}\n\n" + shown.to_markdown(index=False) + "\n\n"
+                        + "".join(f"{line}  \n" for line in table.legend))
     elif kind == "html":
-        path.write_text(f"<p>{header}</p>\n" + table.to_html(index=False))
+        path.write_text(f"<p>{header}</p>\n" + shown.to_html(index=False)
+                        + "".join(f"\n<p>{line}</p>" for line in table.legend) + "\n")
     elif kind == "png":
-        _png(header, table, path)
+        _png(header, shown, path)
     else:
         raise NmfabError(f"unknown export format {kind!r}; valid: " + ", ".join(FORMATS))
 
 
-def export(header, table, export_dir, spec, default_name):
+def export_paths(export_dir, spec, default_name):
+    """The files ``-e [PATH][.EXT]`` writes.
+
+    A bare name goes into ``export_dir``; a name with a folder part
+    (``-e path/to/file.csv``) is written there. No known extension means csv,
+    tex, md and html.
+    """
+    name = Path(spec or default_name)
+    folder = Path(export_dir) if name.parent == Path(".") else name.parent
+    if name.suffix.lstrip(".") in FORMATS:
+        return [folder / name.name]
+    return [folder / f"{name.name}.{ext}" for ext in DEFAULT_FORMATS]
+
+
+def export(table, export_dir, spec, default_name):
     """``-e [NAME][.EXT]``: write the table; no extension writes csv, tex, md and html.
+
+    Parameters
+    ----------
+    table : nmfab.experiment.display.Table
+    export_dir : str or Path
+        Where a bare name is written.
+    spec : str
+        The ``-e`` argument ("" for the default name).
+    default_name : str
+        The experiment name, with ``_<tag>`` for a tagged database.
 
     Returns
     -------
     list of Path
         The files written.
     """
-    export_dir = Path(export_dir)
-    export_dir.mkdir(parents=True, exist_ok=True)
-    name = Path(spec or default_name)
-    if name.suffix.lstrip(".") in FORMATS:
-        paths = [export_dir / name.name]
-    else:
-        paths = [export_dir / f"{name.name}.{ext}" for ext in DEFAULT_FORMATS]
+    paths = export_paths(export_dir, spec, default_name)
+    paths[0].parent.mkdir(parents=True, exist_ok=True)
     for path in paths:
-        write_table(header, table, path)
+        write_table(table, path)
     return paths

@@ -28,9 +28,10 @@ from .plan import setting_key
 
 # Columns of the results table that are not factors or metrics.
 RESERVED = frozenset({"setting", "track", "error", "date", "nmfab_version", "versions", "n_iter",
-                      "final_loss", "loss", "loss_time"})
+                      "final_loss", "loss", "loss_time", "loss_iter"})
 PACKAGES = ("nmfab", "numpy", "scipy", "librosa", "pandas", "tables", "mir_eval", "museval",
             "mirdata", "torch")
+HISTORY = ("loss", "loss_time", "loss_iter")   # the loss curve columns of ``histories=True``
 
 
 def provenance():
@@ -73,6 +74,18 @@ class ResultsStore:
     def has(self, setting, track):
         """Whether a successful row is stored for (setting, track)."""
         return self.row_path(setting, track).exists()
+
+    def is_current(self, setting, track, key):
+        """Whether a successful row of (setting, track) is stored and was computed with the
+        code and factors that ``key`` (the last step's cache key) names; a row written
+        by code since edited is not current, so ``-c`` recomputes it."""
+        path = self.row_path(setting, track)
+        if not path.exists():
+            return False
+        try:
+            return store.read_attribute(path, "key") == key
+        except Exception:  # unreadable row: recompute it
+            return False
 
     def write(self, row, setting=None):
         """Store one row dict (keys setting, track, error, ...) atomically.
@@ -139,8 +152,7 @@ def _row_record(row, histories):
     record["versions"] = " ".join(f"{name}={version}" for name, version in sorted(versions.items())
                                   if name != "date")
     if histories:
-        record["loss"] = np.asarray(history.get("loss", []), dtype=float)
-        record["loss_time"] = np.asarray(history.get("loss_time", []), dtype=float)
+        record.update({key: np.asarray(history.get(key, []), dtype=float) for key in HISTORY})
     return record
 
 
@@ -173,8 +185,10 @@ def load_results(path, histories=False):
         When the row folder exists it is read (it is always up to date);
         otherwise the snapshot table is.
     histories : bool
-        Add ``loss`` and ``loss_time`` columns holding each row's loss history
-        (numpy arrays; row folder only).
+        Add ``loss``, ``loss_time`` and ``loss_iter`` columns holding each row's
+        loss history: the loss at recorded iterations, the wall time at which
+        each was reached and the iteration number of each (numpy arrays, empty
+        where not recorded; row folder only).
 
     Returns
     -------

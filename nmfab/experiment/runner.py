@@ -3,7 +3,10 @@
 Workers compute and return plain dicts; only this driver writes the results
 database, one row file per finished item, so a kill loses only work in flight.
 """
+import contextlib
+import fcntl
 import os
+import signal
 import sys
 import threading
 import time
@@ -13,6 +16,7 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from threadpoolctl import threadpool_limits
 from tqdm import tqdm
 
+from ..errors import NmfabError
 from .cache import StepCache, chain_keys
 from .results import provenance
 from .work import run_item
@@ -28,7 +32,11 @@ def _exit_with_driver(driver_pid, period=0.5):
 
 
 def _init_worker(task, context, not_before, threads, driver_pid):
-    """Worker start: remember the task, cap BLAS/OpenMP threads, watch the driver."""
+    """Worker start: remember the task, cap BLAS/OpenMP threads, watch the driver.
+
+    Ctrl-C is the driver's to handle (it stops the workers): workers ignore SIGINT.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _WORKER.update(task=task, context=context, not_before=not_before,
                    limits=threadpool_limits(limits=threads))
     threading.Thread(target=_exit_with_driver, args=(driver_pid,), daemon=True).start()
@@ -80,21 +88,26 @@ def _iterate_parallel(items, task, context, not_before, n_jobs):
     threads = max(1, (os.cpu_count() or 1) // n_jobs)
     scheduler = _Scheduler(task, items, context, not_before)
     running = {}
-    with ProcessPoolExecutor(n_jobs, initializer=_init_worker,
-                             initargs=(task, context, not_before, threads, os.getpid())) as pool:
-        try:
-            while scheduler.pending or running:
-                while len(running) < n_jobs and (chosen := scheduler.next_item()):
-                    item, missing = chosen
-                    running[pool.submit(_work, item[1], item[2])] = (item, missing)
-                done, _ = wait(running, return_when=FIRST_COMPLETED)
-                for future in done:
-                    item, missing = running.pop(future)
-                    scheduler.release(missing)
-                    yield item, future.result()
-        finally:
-            for future in running:
-                future.cancel()
+    pool = ProcessPoolExecutor(n_jobs, initializer=_init_worker,
+                               initargs=(task, context, not_before, threads, os.getpid()))
+    try:
+        while scheduler.pending or running:
+            while len(running) < n_jobs and (chosen := scheduler.next_item()):
+                item, missing = chosen
+                running[pool.submit(_work, item[1], item[2])] = (item, missing)
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                item, missing = running.pop(future)
+                scheduler.release(missing)
+                yield item, future.result()
+    except BaseException:
+        # Interrupted (Ctrl-C) or failed: stop the workers now instead of waiting for them.
+        workers = list((pool._processes or {}).values())
+        pool.shutdown(wait=False, cancel_futures=True)
+        for process in workers:
+            process.terminate()
+        raise
+    pool.shutdown()
 
 
 def _iterate(items, task, context, not_before, n_jobs):
@@ -113,7 +126,48 @@ def _make_row(setting_id, setting, track, result, versions):
     return dict(setting=setting_id, track=track, error=result["error"], factors=setting,
                 metrics=result["metrics"], outputs=result["outputs"],
                 history=result["history"], timings=timings, provenance=versions,
-                finalized=False)
+                finalized=False, key=result.get("key", ""))
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C during :func:`compute`; ``stored`` rows were recorded before it."""
+
+    def __init__(self, stored):
+        super().__init__(stored)
+        self.stored = stored
+
+
+@contextlib.contextmanager
+def results_lock(results):
+    """Hold an exclusive lock on the results database while computing into it.
+
+    The lock is ``fcntl.flock`` on ``<root>.lock`` beside the row folder, which
+    holds the pid of the process that has it; the kernel releases it when that
+    process ends, even on ``kill -9``.
+
+    Raises
+    ------
+    NmfabError
+        When another process holds the lock (naming its pid).
+    """
+    path = results.root.with_name(results.root.name + ".lock")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "unknown"
+            raise NmfabError(f"results {results.root} are being computed by process {holder} "
+                             f"(lock {path}); wait for it to finish or stop it") from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        try:
+            yield path
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 class RunSummary:
@@ -157,21 +211,33 @@ def compute(task, items, results, context, n_jobs=1, force=False, progress=False
     Returns
     -------
     RunSummary
+
+    Raises
+    ------
+    Interrupted
+        On Ctrl-C, with the number of rows stored by this run (they are kept:
+        rerunning resumes).
     """
     summary = RunSummary(len(items))
-    todo = [item for item in items if force or not results.has(item[1], item[2])]
+    last = task.steps[-1].name
+    todo = [item for item in items if force or not results.is_current(
+        item[1], item[2], chain_keys(task.steps, item[1], item[2])[last])]
     summary.skipped = len(items) - len(todo)
     versions = provenance()
     not_before = time.time() if force else 0.0
     with tqdm(total=len(todo), disable=not progress, unit="item") as bar:
-        for (setting_id, setting, track), result in _iterate(todo, task, context, not_before,
-                                                             n_jobs):
-            results.write(_make_row(setting_id, setting, track, result, versions), setting)
-            summary.add(result)
-            if result["error"]:
-                tqdm.write(f"failed: {setting_id or '(defaults)'} track {track}: "
-                           f"{result['error']}", file=sys.stderr)
-            bar.update()
+        finished = _iterate(todo, task, context, not_before, n_jobs)
+        try:
+            for (setting_id, setting, track), result in finished:
+                results.write(_make_row(setting_id, setting, track, result, versions), setting)
+                summary.add(result)
+                if result["error"]:
+                    tqdm.write(f"failed: {setting_id or '(defaults)'} track {track}: "
+                               f"{result['error']}", file=sys.stderr)
+                bar.update()
+        except KeyboardInterrupt:
+            finished.close()   # stops the worker processes now
+            raise Interrupted(summary.done + summary.failed) from None
     return summary
 
 
