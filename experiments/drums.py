@@ -10,15 +10,14 @@ picker x mix x dataset; ``mu_kl`` (mu, beta=1) and ``hals`` are extra baselines.
 Real datasets (mdb_drums, enst_drums) join the plans when their folder exists
 under ``--data`` / NMFAB_DATA.
 """
+from nmfab import datasets
 from nmfab.experiment import Experiment, datasets_present
 from nmfab.tasks.drums import TASK
 
-REAL_DATASETS = ("mdb_drums", "enst_drums")
+REAL_DATASETS = [name for name in datasets.for_task("drums") if not datasets.get(name).embedded]
 
-exp = Experiment("drums", task=TASK, description=TASK.description)
-exp.set_defaults(dataset="synth_drums", mix="drums", accomp_db=-6.0, classes="KD_SD_HH",
-                 template="other_tracks", rank_h=4, picker="topk", beta=2.0, max_iter=100,
-                 inner_iter=10, tol=0.0, eval_every=1, seed=0, onset_tolerance=0.05)
+exp = Experiment("drums", task=TASK, description=TASK.description)   # task defaults, then:
+exp.set_defaults(max_iter=100, inner_iter=10, tol=0.0, eval_every=1)
 DATASETS = ["synth_drums"] + datasets_present(REAL_DATASETS)
 GRID = dict(rank_h=[0, 4], template=["other_tracks", "same_track_oracle"],
             picker=["topk", "median"], mix=["drums", "full"], dataset=DATASETS)

@@ -13,7 +13,7 @@ nenmf, least squares only, beta 2). The dataset factor is
 import sys
 
 from nmfab.experiment import Experiment, datasets_present
-from nmfab.tasks.transcription import DEFAULTS, TASK
+from nmfab.tasks.transcription import TASK
 
 
 def build(argv=()):
@@ -21,7 +21,7 @@ def build(argv=()):
     exp = Experiment("transcription", task=TASK, description=(
         "NMF piano transcription: note F (onset only, 50 ms), with offsets, frame-level "
         "multipitch; threshold cross-validated over tracks"))
-    exp.set_defaults(**DEFAULTS, max_iter=100)
+    exp.set_defaults(max_iter=100)                     # over the task's defaults
     datasets = ["synth_piano"] + datasets_present(("maps", "maestro"), list(argv))
     exp.add_plan("harmonic", dataset=datasets, init="harmonic", rank=88, fixed_W=[False, True],
                  algorithm="mu", beta=[0, 1, 2])

@@ -15,7 +15,7 @@ exp.add_plan("pg", algorithm="pg", step=[0.1, 1.0])
 exp.add_plan("mu", algorithm="mu")
 exp.add_metric("f_onset", percent=True, precision=1)
 exp.add_metric("acc_frame", percent=True, precision=1)
-exp.add_metric("loss", output="final_loss", higher_is_better=False, precision=3)
+exp.add_metric("end_loss", output="final_loss", higher_is_better=False, precision=3)
 
 if __name__ == "__main__":
     raise SystemExit(exp.main())

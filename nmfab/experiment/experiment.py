@@ -1,8 +1,10 @@
 """The :class:`Experiment`: plans, defaults and metrics of a task, and what to do with them."""
 from pathlib import Path
 
+from .. import algorithms
 from ..errors import NmfabError
 from . import runner
+from .factors import algorithm_params, check_factor_names, task_defaults, unused_parameter
 from .display import comparison_table, expected_tracks, pivot_table, select_metrics
 from .metrics import Metric
 from .plan import check_defaults, make_plan, matches, parse_selector, setting_id
@@ -34,19 +36,33 @@ class Experiment:
         self.export_dir = Path(export_dir)
         self.data_dir = Path(data_dir) if data_dir else None
         self.tag = None
-        self.defaults, self.plans, self.metrics = {}, {}, []
+        self.defaults = check_defaults(task_defaults(task))
+        self.plans, self.metrics = {}, []
 
     # ------------------------------------------------------------ declaring
     def set_defaults(self, **factors):
-        """Factor defaults: a factor at its default is left out of setting identifiers."""
-        self.defaults.update(check_defaults(factors))
+        """Factor defaults (over the task's): a factor at its default is left out of
+        setting identifiers. A factor that nothing uses is an error."""
+        checked = check_defaults(factors)
+        check_factor_names(self.task, checked, list(algorithms.ALGORITHMS), "the defaults")
+        self.defaults.update(checked)
 
     def add_plan(self, name, **factors):
-        """Add a plan: a cartesian grid over the given factors (a scalar is a one-value list)."""
+        """Add a plan: a cartesian grid over the given factors (a scalar is a one-value list).
+
+        Every factor must be declared by a step of the task, or be a parameter
+        declared by one of the plan's algorithms (then it is forwarded to it
+        and enters the factorize cache key); anything else is an error that
+        lists the valid factors.
+        """
         clash = RESERVED.intersection(factors)
         if clash:
             raise NmfabError(f"factor name {sorted(clash)[0]!r} is reserved; rename it")
-        self.plans[name] = make_plan(name, factors)
+        plan = make_plan(name, factors)
+        names = plan.factors.get("algorithm", [self.defaults.get("algorithm")])
+        check_factor_names(self.task, plan.factors, [n for n in names if n is not None],
+                           f"plan {name}")
+        self.plans[name] = plan
 
     def add_metric(self, name, output=None, reduce="mean", percent=False,
                    higher_is_better=True, precision=2, significance=False):
@@ -92,11 +108,27 @@ class Experiment:
                 if sid in seen or not matches(plan.name, setting, alternatives):
                     continue
                 seen.add(sid)
-                reason = self.task.applicable(setting) if self.task.applicable else None
+                self._check_complete(plan.name, setting)
+                reason = unused_parameter(setting, self.defaults)
+                if not reason and self.task.applicable:
+                    reason = self.task.applicable(setting)
                 found.append((sid, setting, reason))
         if selector and not found:
             raise NmfabError(f"selector {selector!r} matches no setting of any plan")
         return found
+
+    def _check_complete(self, plan_name, setting):
+        """Every factor a step declares has a value (from the plan or the defaults)."""
+        for step in self.task.steps:
+            missing = [f for f in step.factors if f not in setting]
+            if step.algorithm:
+                missing += [f for f in ("algorithm", "beta") if f not in setting]
+            if missing:
+                raise NmfabError(f"plan {plan_name} gives no value to factor {missing[0]!r} "
+                                 f"(read by step {step.name!r}); add it to the plan or to "
+                                 "set_defaults")
+            if step.algorithm and setting["algorithm"] in algorithms.ALGORITHMS:
+                algorithm_params(setting)          # a bad parameter value: one line, now
 
     def work_items(self, selected):
         """(setting_id, setting, track) for every selected setting and its tracks."""

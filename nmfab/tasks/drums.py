@@ -23,8 +23,9 @@ from .common import algorithm_applicable, factorize_setting
 
 N_FFT, HOP_LENGTH = 2048, 512
 TEMPLATE_SOURCES = ("other_tracks", "same_track_oracle")
-DEFAULTS = dict(algorithm="mu", beta=2.0, dataset="synth_drums", mix="drums", accomp_db=-6.0,
-                classes="KD_SD_HH", template="other_tracks", rank_h=4, picker="topk", onset_tolerance=0.05)
+# ``algorithm`` has no task default: every plan names it (it stays in the identifiers).
+DEFAULTS = dict(beta=2.0, dataset="synth_drums", mix="drums", accomp_db=-6.0, classes="KD_SD_HH",
+                template="other_tracks", rank_h=4, picker="topk", onset_tolerance=0.05)
 FEATURE_FACTORS = ("dataset", "mix", "accomp_db")
 ONSETS = "onsets_"   # feature output key prefix of the reference onsets of each class
 

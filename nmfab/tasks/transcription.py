@@ -31,9 +31,12 @@ from .common import algorithm_applicable, factorize_setting
 
 HARMONIC_PITCHES = range(21, 109)
 THRESHOLD_GRID = np.array([0.02, 0.03, 0.05, 0.07, 0.1, 0.14, 0.2, 0.3])
-DEFAULTS = dict(algorithm="mu", beta=2.0, dataset="synth_piano", feature="stft", sr=11025,
-                n_fft=1024, hop_length=256, excerpt=30.0, init="nndsvda", fixed_W=False, salience=0.4, threshold=0.15,
-                hysteresis=0.5, min_duration=0.05, cv_folds=3, maps_instruments="all")
+# ``algorithm`` and ``beta`` have no task default: every plan names them (and they stay in
+# the setting identifiers). ``n_tracks`` > 0 keeps the first n tracks of the dataset.
+DEFAULTS = dict(dataset="synth_piano", feature="stft", sr=11025, n_fft=1024, hop_length=256,
+                excerpt=30.0, init="nndsvda", fixed_W=False, salience=0.4, threshold=0.15,
+                hysteresis=0.5, min_duration=0.05, cv_folds=3, maps_instruments="all",
+                n_tracks=0)
 FEATURE_FACTORS = ("dataset", "feature", "sr", "n_fft", "hop_length", "excerpt", "maps_instruments")
 
 
@@ -136,8 +139,10 @@ def open_dataset(setting, context):
 
 
 def list_tracks(setting, context):
-    """Track identifiers of the setting's dataset (the Task's ``list_tracks``)."""
-    return open_dataset(setting, context).tracks()
+    """Track identifiers of the setting's dataset (the first ``n_tracks`` when > 0)."""
+    tracks = open_dataset(setting, context).tracks()
+    n_tracks = int(value(setting, "n_tracks"))
+    return tracks[:n_tracks] if n_tracks > 0 else tracks
 
 
 def feature_step(setting, track, inputs, context):
@@ -213,7 +218,7 @@ TASK = Task(
     list_tracks=list_tracks,
     finalize=finalize,
     defaults=DEFAULTS,
-    factors=("cv_folds",),
+    factors=("cv_folds", "n_tracks"),
     applicable=applicable,
     description="Piano transcription: pitch-labelled NMF activations -> notes, scored by mir_eval",
 )
