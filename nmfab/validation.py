@@ -2,7 +2,7 @@
 import numpy as np
 
 from .backend import namespace, to_numpy
-from .errors import NmfabError
+from .errors import NmfabError, check_choice
 from .init import INITS
 
 
@@ -41,8 +41,7 @@ def check_rank(rank, shape, bounded=True):
 
 def check_init_name(init):
     """init must be one of INITS."""
-    if init not in INITS:
-        raise NmfabError(f"unknown init {init!r}; choose one of {list(INITS)}")
+    check_choice("init", init, INITS)
 
 
 def check_factors(W, H, shape, rank):

@@ -108,3 +108,17 @@ def test_edited_step_code_recomputes_stored_rows(tmp_path):
     after = exp.results().set_index("track").rel_error
     assert np.all(after.values > before.values)
     assert exp.compute().skipped == 3                           # nothing edited: all reused
+
+
+def test_task_registry_holds_builtin_and_researcher_tasks():
+    import nmfab.tasks  # noqa: F401  (registers the built-in tasks)
+    from nmfab.experiment import TASKS, get_task, register_task
+
+    assert {"transcription", "drums"} <= set(TASKS)
+    mine = register_task(replace(TASK, name="my_task"))
+    try:
+        assert get_task("my_task") is mine
+    finally:
+        TASKS.pop("my_task")
+    with pytest.raises(NmfabError, match="unknown task 'nope'; choose one of: .*drums"):
+        get_task("nope")

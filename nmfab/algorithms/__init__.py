@@ -106,12 +106,19 @@ _CORE_MODULES = ("nmfab.nmf", "nmfab.backend", "nmfab.divergences", "nmfab.init"
                  "nmfab.validation", "nmfab.algorithms", "nmfab.algorithms.spec")
 
 
+@lru_cache(maxsize=256)
+def _file_bytes(path, mtime_ns, size):
+    """A file's bytes, read again only when its modification time or size changes."""
+    return Path(path).read_bytes()
+
+
 def _source_bytes(obj):
     """The source of the module defining ``obj`` (a function, class or module)."""
     module = obj if inspect.ismodule(obj) else sys.modules.get(getattr(obj, "__module__", ""))
     path = getattr(module, "__file__", None)
     if path and Path(path).is_file():
-        return Path(path).read_bytes()
+        info = Path(path).stat()
+        return _file_bytes(path, info.st_mtime_ns, info.st_size)
     code = getattr(obj, "__code__", None)        # defined interactively: its bytecode
     return code.co_code + repr(code.co_consts).encode() if code else repr(obj).encode()
 

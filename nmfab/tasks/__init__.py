@@ -1,1 +1,10 @@
-"""Audio tasks: one file per task, each exposing a :class:`nmfab.experiment.Task`."""
+"""Audio tasks: one module per task family, each defining and registering a
+:class:`nmfab.experiment.Task` (its steps, defaults and factors; the audio logic lives in
+:mod:`nmfab.mir`). Importing this package registers the built-in tasks:
+
+>>> import nmfab.tasks
+>>> from nmfab.experiment import get_task
+>>> get_task("drums").name
+'drums'
+"""
+from . import drums, transcription  # noqa: F401  (registration)

@@ -15,7 +15,7 @@ import numpy as np
 
 from .. import datasets
 from ..errors import NmfabError, check_choice
-from ..experiment.task import Step, Task
+from ..experiment.task import Step, Task, register_task
 from ..features import stft_magnitude
 from ..mir.onsets import PICKERS, onset_scores, pick_onsets
 from ..mir.templates import hit_spectra, templates_from_hits
@@ -127,7 +127,7 @@ def applicable(setting):
     return algorithm_applicable(setting)
 
 
-TASK = Task(
+TASK = register_task(Task(
     name="drums",
     steps=(Step("feature", feature_step, FEATURE_FACTORS, version="2"),
            Step("templates", template_step, ("dataset", "template", "classes"), version="1"),
@@ -139,4 +139,4 @@ TASK = Task(
     defaults=DEFAULTS,
     description="Drum transcription with partially fixed NMF: fixed drum templates W_D, "
                 "free rank_h part, onsets from H_D scored with mir_eval (50 ms).",
-)
+))

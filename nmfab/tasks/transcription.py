@@ -22,7 +22,7 @@ import numpy as np
 
 from .. import datasets
 from ..errors import NmfabError
-from ..experiment.task import Step, Task
+from ..experiment.task import Step, Task, register_task
 from ..features import bin_frequencies, compute_feature
 from ..mir.note_metrics import cross_validate, frame_scores, note_scores
 from ..mir.notes import activations_to_notes
@@ -205,7 +205,7 @@ def applicable(setting):
     return algorithm_applicable(setting)
 
 
-TASK = Task(
+TASK = register_task(Task(
     name="transcription",
     steps=(
         Step("feature", feature_step, factors=FEATURE_FACTORS, version="2"),
@@ -221,6 +221,6 @@ TASK = Task(
     factors=("cv_folds", "n_tracks"),
     applicable=applicable,
     description="Piano transcription: pitch-labelled NMF activations -> notes, scored by mir_eval",
-)
+))
 
 __all__ = ["TASK", "DEFAULTS", "transcribe"]
