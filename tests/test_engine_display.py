@@ -116,6 +116,7 @@ def test_too_few_tracks_to_test_says_so_instead_of_marks(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "~" not in out.split("\n* best")[0]         # no ~ mark in the table itself
     assert "too few tracks to test" in out
+    assert "~ not significantly different" not in out    # no test ran: no ~ legend
 
 
 def test_best_is_chosen_within_each_dataset(tmp_path):

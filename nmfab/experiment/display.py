@@ -118,8 +118,8 @@ def _best_index(values, metric, positions):
 
 
 def _marks(series, values, settings, metric):
-    """Best and significance marks of one metric, and whether a test was impossible."""
-    marks, untestable = [""] * len(settings), False
+    """Marks of one metric, whether a test was impossible and whether one ran."""
+    marks, untestable, tested = [""] * len(settings), False, False
     for positions in _groups(settings, metric.compared_within):
         best = _best_index(values, metric, positions)
         if best is None:
@@ -128,23 +128,24 @@ def _marks(series, values, settings, metric):
             if i != best and len(series[i]):
                 tied = not_worse_than_best(series[best], series[i])
                 untestable |= tied is None
+                tested |= tied is not None
                 marks[i] = TIED if tied else ""
         marks[best] = BEST
-    return marks, untestable
+    return marks, untestable, tested
 
 
 def _metric_columns(frame, settings, metric):
-    """Data columns (value, std, mark) and shown columns of one metric, and untestable."""
+    """Data and shown columns of one metric, whether a test was impossible, whether one ran."""
     series = [metric.scale(_per_track(frame, sid, metric.source)) for sid, _ in settings]
     values = np.array([metric.reducer()(s.to_numpy()) if len(s) else np.nan for s in series])
     spread = np.array([std_over_tracks(s.to_numpy()) for s in series])
-    marks, untestable = _marks(series, values, settings, metric)
+    marks, untestable, tested = _marks(series, values, settings, metric)
     fmt = f"{{:.{metric.precision}f}}"
     data = {metric.name: values, f"{metric.name}_std": spread, f"{metric.name}_mark": marks}
     shown = {metric.name: [MISSING if np.isnan(v) else fmt.format(v) + m
                            for v, m in zip(values, marks)],
              f"{metric.name} std": [MISSING if np.isnan(v) else fmt.format(v) for v in spread]}
-    return data, shown, untestable
+    return data, shown, untestable, tested
 
 
 def _split_factors(settings):
@@ -242,14 +243,15 @@ def comparison_table(frame, settings, metrics, expected=None):
              for n in varying}
     data.update(n_tracks=counts, n_expected=[np.nan if w is None else w for w in wanted])
     shown["tracks"] = [_count_cell(c, w) for c, w in zip(counts, wanted)]
-    untestable = False
+    untestable = tested = False
     for metric in metrics:
-        metric_data, metric_shown, metric_untestable = _metric_columns(frame, settings, metric)
+        metric_data, metric_shown, metric_untestable, metric_tested = _metric_columns(
+            frame, settings, metric)
         data.update(metric_data)
         shown.update(metric_shown)
-        untestable |= metric_untestable
+        untestable, tested = untestable | metric_untestable, tested | metric_tested
     partial = any(w is not None and c < w for c, w in zip(counts, wanted))
-    legend = _legend(metrics, any(m.significance for m in metrics), untestable, partial)
+    legend = _legend(metrics, tested, untestable, partial)
     return Table(header, pd.DataFrame(shown), pd.DataFrame(data), legend)
 
 
