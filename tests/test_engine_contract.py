@@ -57,6 +57,10 @@ def test_algorithm_parameter_reaches_the_algorithm(tmp_path):
     frame = exp.results()
     losses = frame.groupby("inner_iter").final_loss.mean()
     assert losses[30] < 0.9 * losses[1]          # more inner steps: a lower loss at 3 outer
+    from nmfab.experiment import load_results
+
+    histories = load_results(tmp_path / "results" / "enginetest.h5", histories=True)
+    assert all(list(it) == [0, 3] for it in histories["loss_iter"])     # recorded iterations
 
 
 def test_bad_parameter_value_in_a_plan_is_one_line(tmp_path):

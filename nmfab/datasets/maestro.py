@@ -19,7 +19,11 @@ VERSION = "2.0.0"
 
 def _dataset(root):
     """A mirdata MAESTRO dataset on ``root`` whose index is known to exist."""
-    import mirdata
+    try:
+        import mirdata
+    except ImportError:
+        raise DatasetError('dataset maestro is read through mirdata, which is not installed: '
+                           'pip install -e ".[maestro]"') from None
 
     root = require_dir(root, "MAESTRO dataset folder",
                        "put mirdata's MAESTRO data_home there (maestro-v2.0.0.json, 2018/, ...)")

@@ -87,7 +87,7 @@ def _split_outputs(output):
     """Split the last step's output into scalar metrics and other outputs."""
     metrics, other = {}, {}
     for key, value in output.items():
-        if key in RESERVED - {"loss", "loss_time", "n_iter"}:
+        if key in RESERVED - {"loss", "loss_time", "loss_iter", "n_iter"}:
             raise ValueError(f"last step output {key!r} clashes with a results column; rename it")
         if isinstance(value, (bool, int, float, np.bool_, np.integer, np.floating)):
             metrics[key] = float(value)
@@ -100,7 +100,7 @@ def _history(outputs):
     """The loss history (loss, loss_time, n_iter) found in any step output, last one wins."""
     found = {}
     for output in outputs.values():
-        for key in ("loss", "loss_time", "n_iter"):
+        for key in ("loss", "loss_time", "loss_iter", "n_iter"):
             if key in output:
                 found[key] = output[key]
     if "loss" in found and np.size(found["loss"]):
