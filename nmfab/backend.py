@@ -73,21 +73,36 @@ def like(a, ref):
     return xp.asarray(np.asarray(a), dtype=ref.dtype, device=device(ref))
 
 
+def _dtype_name(dtype):
+    """``"float32"``, ``"int64"``, ... for a numpy/torch dtype or its name."""
+    try:
+        return np.dtype(dtype).name
+    except TypeError:
+        name = str(dtype).replace("torch.", "")
+    try:
+        return np.dtype(name).name
+    except TypeError:
+        return name
+
+
 def resolve_dtype(V, dtype):
-    """The working dtype: ``dtype`` ("float64"/"float32"/numpy dtype), else float64.
+    """The working dtype name: ``dtype`` if given, else V's own when it is float32 or
+    float64, else (integer, boolean, half precision data) ``"float64"``.
+
+    Parameters
+    ----------
+    V : array
+    dtype : {"float64", "float32"}, numpy/torch dtype or None
 
     Raises
     ------
     NmfabError
-        For any other dtype.
+        For any other ``dtype``.
     """
     if dtype is None:
-        return "float64"
-    name = getattr(dtype, "name", None) or str(dtype).replace("torch.", "")
-    try:
-        name = np.dtype(name).name
-    except TypeError:
-        pass
+        own = _dtype_name(getattr(V, "dtype", None))
+        return own if own in DTYPES else "float64"
+    name = _dtype_name(dtype)
     if name not in DTYPES:
         raise NmfabError(f"dtype {dtype!r} is not supported; use 'float64' or 'float32'")
     return name

@@ -9,8 +9,31 @@ import inspect
 
 import numpy as np
 
-from .backend import like, namespace
-from .nmf import factorize
+from .backend import as_float, like, namespace, resolve_dtype
+from .divergences import beta_divergence, safe_data
+from .nmf import as_array, factorize
+
+
+def reconstruction_error(X, components, activations, beta):
+    """scikit-learn's ``reconstruction_err_``: ``sqrt(2 * D_beta(X | activations @ components))``.
+
+    For beta = 2 this is the Frobenius norm ``||X - activations @ components||_F``; the
+    divergence is nmfab's (:func:`nmfab.divergences.beta_divergence`, with its eps policy).
+
+    Parameters
+    ----------
+    X : array (n_samples, n_features)
+    components : array (K, n_features)
+    activations : array (n_samples, K)
+    beta : float
+
+    Returns
+    -------
+    float
+    """
+    V = safe_data(as_float(X.T, resolve_dtype(components, None), copy=beta <= 0), beta)
+    divergence = beta_divergence(V, components.T, activations.T, beta)
+    return float(np.sqrt(2.0 * max(divergence, 0.0)))
 
 
 class NMF:
@@ -22,7 +45,7 @@ class NMF:
         Rank K.
     algorithm : str
         "mu", "hals" or "nenmf" (see :data:`nmfab.ALGORITHMS`).
-    beta : float
+    beta : float or {"frobenius", "kullback-leibler", "itakura-saito"}
     init : str
     max_iter : int
     tol : float
@@ -38,7 +61,10 @@ class NMF:
     components_ : array (n_components, n_features)
     n_components_ : int
     n_iter_ : int
-    reconstruction_err_ : float (final loss)
+    reconstruction_err_ : float
+        As in scikit-learn: ``sqrt(2 * D_beta(X | transform(X) @ components_))`` at the end
+        of fit, i.e. the Frobenius norm ``||X - WH||_F`` for beta = 2 (the L1 penalty is
+        not included; the full objective is ``result_.loss[-1]``).
     result_ : NMFResult of the last fit
     """
 
@@ -79,13 +105,18 @@ class NMF:
                          dtype=self.dtype, **dict(self.algorithm_params or {}), **kwargs)
 
     def fit_transform(self, X, y=None):
-        """Fit to X (n_samples, n_features) and return the activations (n_samples, K)."""
+        """Fit to X (n_samples, n_features) and return the activations (n_samples, K).
+
+        A scipy sparse X is densified (see :func:`nmfab.factorize`).
+        """
+        X = as_array(X)
         result = self._factorize(X, init=self.init)
         self.result_ = result
         self.components_ = result.W.T
         self.n_components_ = result.W.shape[1]
         self.n_iter_ = result.n_iter
-        self.reconstruction_err_ = float(result.loss[-1])
+        self.reconstruction_err_ = reconstruction_error(X, result.W.T, result.H.T,
+                                                        result.info["beta"])
         return result.H.T
 
     def fit(self, X, y=None):
@@ -95,6 +126,7 @@ class NMF:
 
     def transform(self, X):
         """Activations (n_samples, K) of X for the fitted components (kept fixed)."""
+        X = as_array(X)
         K = self.components_.shape[0]
         xp = namespace(X)
         scale = float(np.sqrt(max(float(xp.mean(X)), 0.0) / K)) or 1.0

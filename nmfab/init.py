@@ -153,6 +153,9 @@ def initialize(V, rank, init="random", seed=None, **init_params):
     """
     check_choice("init", init, INITS)
     V = np.asarray(V)
+    if init in ("random", "nndsvd", "nndsvda", "nndsvdar") and not V.any():
+        raise NmfabError(f"V is all zeros (silent input?): init {init!r} cannot be computed "
+                         "from it; check the data, or pass W0 and H0")
     if init == "random":
         return (*random_init(V, rank, seed), {})
     if init in ("nndsvd", "nndsvda", "nndsvdar"):

@@ -3,6 +3,7 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
+import scipy.sparse
 
 from . import algorithms
 from .backend import as_float, contiguous, is_torch, like, resolve_dtype, to_numpy
@@ -45,6 +46,17 @@ class NMFResult:
         if "pitches" in self.info:
             out["pitches"] = np.asarray(self.info["pitches"])
         return out
+
+
+def as_array(V):
+    """``V`` as an array :func:`factorize` works on: array-API arrays and torch tensors as
+    they are, a scipy sparse matrix densified (``V.toarray()``), anything else through
+    ``np.asarray``."""
+    if hasattr(V, "__array_namespace__") or is_torch(V):
+        return V
+    if scipy.sparse.issparse(V):
+        return V.toarray()
+    return np.asarray(V)
 
 
 def _sync(x):
@@ -111,13 +123,16 @@ def factorize(V, rank=None, *, algorithm="mu", beta=2.0, init="nndsvda", W0=None
 
     Parameters
     ----------
-    V : array (F, T), nonnegative (numpy, or torch: results stay on its device)
+    V : array (F, T), nonnegative
+        numpy, or torch (results stay on its device); a scipy sparse matrix is converted to
+        a dense numpy array (``V.toarray()``), the algorithms being dense.
     rank : int, optional
         K, in [1, min(F, T)]; may be left out with W0/H0 or ``init="harmonic"``.
     algorithm : str
         A name of :data:`nmfab.algorithms.ALGORITHMS` ("mu", "hals", "nenmf").
-    beta : float
-        2: Euclidean (half squared Frobenius), 1: Kullback-Leibler, 0: Itakura-Saito.
+    beta : float or {"frobenius", "kullback-leibler", "itakura-saito"}
+        2 or "frobenius": Euclidean (half squared Frobenius), 1 or "kullback-leibler",
+        0 or "itakura-saito" (scikit-learn's ``beta_loss`` names); any real number for ``mu``.
     init : {"random", "nndsvd", "nndsvda", "nndsvdar", "harmonic", "custom"}
         Used for the factors not given as W0/H0 (see :func:`nmfab.init.initialize`).
     W0, H0 : arrays, optional
@@ -138,7 +153,8 @@ def factorize(V, rank=None, *, algorithm="mu", beta=2.0, init="nndsvda", W0=None
         rescales each column of W to unit L1 norm after its update (H compensated,
         loss unchanged), so it is ``D + l1_H * sum(H)`` for those columns.
     dtype : {"float64", "float32"}, optional
-        Working precision (default float64).
+        Working precision, and that of W and H; by default V's own when V is float32 or
+        float64, else (integer data) float64.
     seed : int, optional
     init_params : dict, optional
         E.g. ``dict(sr=22050, n_fft=2048, midi_pitches=range(21, 109))`` for ``harmonic``.
@@ -150,7 +166,7 @@ def factorize(V, rank=None, *, algorithm="mu", beta=2.0, init="nndsvda", W0=None
     -------
     NMFResult
     """
-    beta = float(beta)
+    beta = check.check_beta(beta)
     spec = algorithms.check_supported(algorithm, beta)
     check.check_init_name(init)
     l1_H = check.check_real("l1_H", l1_H)
@@ -160,8 +176,7 @@ def factorize(V, rank=None, *, algorithm="mu", beta=2.0, init="nndsvda", W0=None
     max_time = check.check_positive("max_time", max_time, allow_none=True)
     if not tol >= 0:
         raise NmfabError(f"tol must be >= 0 (0 disables the tolerance stop), got {tol!r}")
-    if not hasattr(V, "__array_namespace__") and not is_torch(V):
-        V = np.asarray(V)
+    V = as_array(V)
     check.check_data(V)
     V = safe_data(as_float(V, resolve_dtype(V, dtype), copy=beta <= 0), beta)
     W, H, info = _initial_factors(V, rank, init, W0, H0, seed, dict(init_params or {}))

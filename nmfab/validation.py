@@ -5,6 +5,29 @@ from .backend import namespace, to_numpy
 from .errors import NmfabError, check_choice
 from .init import INITS
 
+#: scikit-learn's names of the usual beta values (``NMF(beta_loss=...)``).
+BETA_NAMES = {"frobenius": 2.0, "kullback-leibler": 1.0, "itakura-saito": 0.0}
+
+
+def check_beta(beta):
+    """``beta`` as a float: a real number, or one of scikit-learn's names (:data:`BETA_NAMES`).
+
+    Raises
+    ------
+    NmfabError
+        For any other value, in one line listing the names and their numbers.
+    """
+    if isinstance(beta, str) and beta in BETA_NAMES:
+        return BETA_NAMES[beta]
+    try:
+        value = float(beta) if not isinstance(beta, (str, bool)) else float("nan")
+    except (TypeError, ValueError):
+        value = float("nan")
+    if not np.isfinite(value):
+        names = ", ".join(f"{name!r} ({number:g})" for name, number in BETA_NAMES.items())
+        raise NmfabError(f"beta must be a real number or one of {names}, got {beta!r}")
+    return value
+
 
 def check_data(V):
     """V must be 2-D, finite and nonnegative (checked on V's device, two scalars come back)."""
