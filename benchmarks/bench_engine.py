@@ -57,9 +57,11 @@ def nothing(setting, track, inputs, context):
 NMF_TASK = Task("bench", [Step("feature", feature, ("n_bins", "n_frames")),
                           Step("factorization", factorization, ("rank", "max_iter")),
                           Step("threshold", threshold, ("threshold",)),
-                          Step("evaluate", evaluate, cache=False)], list_tracks=tracks)
+                          Step("evaluate", evaluate, cache=False)], list_tracks=tracks,
+                factors=("n_tracks",))
 NOTHING_TASK = Task("nothing", [Step("first", nothing), Step("second", nothing),
-                                Step("last", nothing, cache=False)], list_tracks=tracks)
+                                Step("last", nothing, cache=False)], list_tracks=tracks,
+                    factors=("n_tracks",))
 
 
 # The size of a 30 s excerpt's magnitude spectrogram (n_fft=1024, hop 512 at 22050 Hz).
