@@ -121,12 +121,16 @@ class Plan:
             setting.update(zip(names, combination))
             yield setting
 
+    def grid(self, defaults):
+        """Factor name -> list of values, defaults included (a plan's values replace them)."""
+        merged = {name: [value] for name, value in defaults.items()}
+        merged.update(self.factors)
+        return merged
+
     def values(self, defaults):
         """Factor name -> list of values as strings, defaults included."""
-        merged = {name: [format_value(v)] for name, v in defaults.items()}
-        merged.update({name: [format_value(v) for v in vals]
-                       for name, vals in self.factors.items()})
-        return merged
+        return {name: [format_value(v) for v in vals]
+                for name, vals in self.grid(defaults).items()}
 
 
 def make_plan(name, factors):
@@ -143,17 +147,44 @@ def check_defaults(defaults):
 
 # ---------------------------------------------------------------- selectors
 
+_BOOL_SPELLINGS = {True: ("1", "true"), False: ("0", "false")}
+
+
+def _same(value, other):
+    """Whether two factor values are equal as values of one type (ints and floats compare
+    as numbers, as a plan mixing them holds floats; a bool is never a number)."""
+    kinds = {_kind(value), _kind(other)}
+    return (len(kinds) == 1 or kinds == {"int", "float"}) and value == other
+
+
+def _spells(text, value):
+    """Whether selector text ``text`` parses, as a value of ``value``'s type, to ``value``:
+    ``1``/``true``/``True`` for True, ``1``, ``1.0`` or ``1e0`` for the number 1, a string
+    as itself."""
+    kind = _kind(value)
+    if kind == "bool":
+        return text.lower() in _BOOL_SPELLINGS[bool(value)]
+    if kind == "str":
+        return text == value
+    try:
+        return float(text) == value
+    except ValueError:
+        return False
+
+
 def _valid_values(plans, defaults):
-    """Factor -> set of valid value strings over ``plans``."""
+    """Factor -> list of valid values (typed, without repeats) over ``plans``."""
     valid = {}
     for plan in plans:
-        for name, vals in plan.values(defaults).items():
-            valid.setdefault(name, []).extend(v for v in vals if v not in valid.get(name, []))
+        for name, vals in plan.grid(defaults).items():
+            known = valid.setdefault(name, [])
+            known.extend(v for v in vals if not any(_same(v, k) for k in known))
     return valid
 
 
 def _parse_clause(clause, valid, where):
-    """Parse ``f=a+b,g=c`` into {factor: set of value strings}, checking names and values."""
+    """Parse ``f=a+b,g=c`` into {factor: list of selected values}, checking names and values:
+    a value is selected by every spelling that parses to it (see :func:`_spells`)."""
     conditions = {}
     for part in filter(None, clause.split(",")):
         factor, eq, values = part.partition("=")
@@ -163,13 +194,14 @@ def _parse_clause(clause, valid, where):
             raise NmfabError(f"unknown factor {factor!r}{where}; valid factors: "
                              + ", ".join(sorted(valid)))
         wanted = values.split("+")
-        unknown = [v for v in wanted if v not in valid[factor]]
+        selected = {text: [v for v in valid[factor] if _spells(text, v)] for text in wanted}
+        unknown = [text for text, found in selected.items() if not found]
         if unknown:
             hint = (f" (a real dataset joins the plans when --data DIR or NMFAB_DATA holds "
                     f"DIR/{unknown[0]}/)" if factor == "dataset" else "")
             raise NmfabError(f"unknown value {unknown[0]!r} for factor {factor}{where}; valid "
-                             "values: " + ", ".join(valid[factor]) + hint)
-        conditions[factor] = set(wanted)
+                             "values: " + ", ".join(map(format_value, valid[factor])) + hint)
+        conditions[factor] = [v for found in selected.values() for v in found]
     return conditions
 
 
@@ -188,7 +220,7 @@ def parse_selector(selector, plans, defaults):
     Returns
     -------
     list of (list of str, dict)
-        Each alternative: the plan names it covers and factor -> accepted value strings.
+        Each alternative: the plan names it covers and factor -> accepted values.
     """
     if not selector:
         return [(list(plans), {})]
@@ -209,7 +241,7 @@ def parse_selector(selector, plans, defaults):
 def matches(plan_name, setting, alternatives):
     """Whether a setting of plan ``plan_name`` is selected by any alternative."""
     for names, conditions in alternatives:
-        if plan_name in names and all(
-                format_value(setting.get(f)) in vals for f, vals in conditions.items()):
+        if plan_name in names and all(any(_same(setting.get(f), v) for v in vals)
+                                      for f, vals in conditions.items()):
             return True
     return False
