@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..errors import NmfabError
+from ..errors import NmfabError, check_choice
 from .metrics import MIN_PAIRED, not_worse_than_best, std_over_tracks
 from .plan import format_value
 
@@ -261,9 +261,7 @@ def pivot_table(frame, settings, metric, factor, expected=None):
     The best is only marked when ``factor`` is not one rows must share to be
     compared (e.g. no best across datasets). Returns a :class:`Table`.
     """
-    if not any(factor in s for _, s in settings):
-        raise NmfabError(f"unknown factor {factor!r} in -d; valid: "
-                         + ", ".join(sorted({n for _, s in settings for n in s})))
+    check_choice("factor in -d", factor, sorted({n for _, s in settings for n in s}))
     frame = _successful(frame)
     counts, wanted = _counts(frame, settings, expected)
     varying, _, header = _split_factors(settings)

@@ -1,7 +1,7 @@
 """Export a comparison table: csv (plain data), tex, md, html (as shown) or png (matplotlib)."""
 from pathlib import Path
 
-from ..errors import NmfabError
+from ..errors import NmfabError, check_choice
 
 FORMATS = ("csv", "tex", "md", "html", "png")
 DEFAULT_FORMATS = ("csv", "tex", "md", "html")
@@ -57,7 +57,7 @@ def write_table(table, path):
     elif kind == "png":
         _png(header, shown, path)
     else:
-        raise NmfabError(f"unknown export format {kind!r}; valid: " + ", ".join(FORMATS))
+        check_choice("export format", kind, FORMATS)
 
 
 def export_paths(export_dir, spec, default_name):
