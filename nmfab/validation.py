@@ -58,7 +58,9 @@ def check_rank(rank, shape, bounded=True):
         valid = False
     if not valid:
         limit = f"[1, min(F, T)] = [1, {min(shape)}]" if bounded else ">= 1"
-        raise NmfabError(f"rank must be an integer in {limit}, got {rank!r}")
+        short = ("; V has a single frame (column): is the audio empty or shorter than one "
+                 "frame?" if bounded and shape[1] == 1 < shape[0] else "")
+        raise NmfabError(f"rank must be an integer in {limit}, got {rank!r}{short}")
     return int(rank)
 
 

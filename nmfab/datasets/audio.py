@@ -1,4 +1,5 @@
 """Reading audio files for the dataset loaders."""
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -32,7 +33,8 @@ def load_audio(path, sr=None, mono=True, duration=None):
     Raises
     ------
     DatasetError
-        When the file is missing or cannot be decoded.
+        When the file is missing, cannot be decoded (one line with the decoder's reason;
+        librosa's and audioread's warnings are silenced) or holds no samples.
     """
     import librosa
 
@@ -40,11 +42,32 @@ def load_audio(path, sr=None, mono=True, duration=None):
     if not path.is_file():
         raise DatasetError(f"audio file not found: {path} "
                            "(check the dataset folder given by --data)")
+    if path.stat().st_size == 0:
+        raise DatasetError(f"cannot read audio file {path}: the file is empty (0 bytes)")
     try:
-        y, sr_out = librosa.load(path, sr=sr, mono=mono, duration=duration)
+        with warnings.catch_warnings():      # "PySoundFile failed", audioread deprecation
+            warnings.simplefilter("ignore")
+            y, sr_out = librosa.load(path, sr=sr, mono=mono, duration=duration)
     except Exception as exc:  # soundfile/audioread raise many types
-        raise DatasetError(f"cannot read audio file {path}: {exc}") from exc
+        raise DatasetError(f"cannot read audio file {path}: {_reason(path, exc)}") from exc
+    if np.size(y) == 0:
+        raise DatasetError(f"audio file {path} is empty (0 samples): nothing to analyse; "
+                           "remove or replace it")
     return np.asarray(y, dtype=np.float32), int(sr_out)
+
+
+def _reason(path, exc):
+    """Why ``path`` could not be decoded, in words: ``exc``'s message, else libsndfile's
+    (audioread's last-resort error has none), else the exception's type."""
+    reason = str(exc).strip()
+    if not reason:
+        import soundfile
+
+        try:
+            soundfile.info(str(path))
+        except Exception as sf_exc:  # soundfile raises its own and RuntimeError
+            reason = str(sf_exc).replace(f"Error opening {str(path)!r}: ", "").strip()
+    return reason or f"{type(exc).__name__} (no decoder could read it)"
 
 
 def find_audio(folder, stem):
