@@ -133,7 +133,10 @@ def _run_actions(experiment, args):
         with results_lock(experiment.store()):
             summary = experiment.compute(args.select, args.compute, args.force, progress)
         print(summary.line([s.name for s in experiment.task.steps if s.cache]))
-        status = 1 if summary.failed else 0
+        if summary.unlisted:
+            print(f"not computed: the settings of dataset {', '.join(summary.unlisted)} "
+                  "(its tracks could not be listed, see above)", file=sys.stderr)
+        status = 1 if summary.failed or summary.unlisted else 0
     if args.list:
         for sid, _ in selected:
             print(sid or "(all factors at their defaults)")

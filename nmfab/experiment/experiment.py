@@ -1,8 +1,9 @@
 """The :class:`Experiment`: plans, defaults and metrics of a task, and what to do with them."""
+import sys
 from pathlib import Path
 
 from .. import algorithms
-from ..errors import NmfabError
+from ..errors import DatasetError, NmfabError
 from . import runner
 from .factors import algorithm_params, check_factor_names, task_defaults, unused_parameter
 from .display import comparison_table, expected_tracks, pivot_table, select_metrics
@@ -19,7 +20,7 @@ class Experiment:
     Parameters
     ----------
     name : str
-        Names the results database ``results/<name>.h5``.
+        Names the results database ``results/<name>.db``.
     task : nmfab.experiment.Task
         Defined at module level (worker processes import it).
     description : str
@@ -131,41 +132,73 @@ class Experiment:
                 algorithm_params(setting)          # a bad parameter value: one line, now
 
     def work_items(self, selected):
-        """(setting_id, setting, track) for every selected setting and its tracks."""
+        """(setting_id, setting, track) for every selected setting whose tracks can be listed.
+
+        A dataset that cannot list its tracks (a :class:`DatasetError`: missing folder,
+        no index, ...) leaves its settings out; the others still run.
+
+        Parameters
+        ----------
+        selected : list of (setting_id, setting)
+
+        Returns
+        -------
+        items : list of (setting_id, setting, track)
+        tracks : dict
+            setting_id -> list of tracks, for the settings listed.
+        broken : dict
+            dataset name -> (its error message, number of settings left out).
+
+        Raises
+        ------
+        DatasetError
+            When no selected setting can be listed (every distinct message, joined).
+        """
         context = self.context()
-        tracks = {sid: list(self.task.list_tracks(setting, context)) for sid, setting in selected}
-        items = [(sid, setting, track) for sid, setting in selected for track in tracks[sid]]
-        return items, tracks
+        tracks, broken = {}, {}
+        for sid, setting in selected:
+            try:
+                tracks[sid] = list(self.task.list_tracks(setting, context))
+            except DatasetError as error:
+                dataset = setting.get("dataset", "?")
+                message, count = broken.get(dataset, (str(error), 0))
+                broken[dataset] = (message, count + 1)
+        if broken and not tracks:
+            raise DatasetError("; ".join(dict.fromkeys(m for m, _ in broken.values())))
+        items = [(sid, setting, track) for sid, setting in selected if sid in tracks
+                 for track in tracks[sid]]
+        return items, tracks, broken
 
     # ------------------------------------------------------------ actions
     def compute(self, selector=None, n_jobs=1, force=False, progress=False):
         """Compute the selected settings (resume: stored pairs are skipped unless ``force``).
+
+        A dataset that cannot list its tracks is reported in one line on stderr and its
+        settings are left out (the others run); their names are ``summary.unlisted``.
 
         Returns
         -------
         runner.RunSummary
         """
         selected, _ = self.settings(selector)
-        items, tracks = self.work_items(selected)
+        items, tracks, broken = self.work_items(selected)
+        for dataset, (message, count) in broken.items():
+            print(f"skipped {count} settings of dataset {dataset}: {message}", file=sys.stderr)
         store = self.store()
         summary = runner.compute(self.task, items, store, self.context(), n_jobs, force,
                                  progress)
-        changed = summary.done + summary.failed
+        summary.unlisted = list(broken)
         if self.task.finalize:
-            finalized, failures = runner.finalize(
-                self.task, [(sid, s, tracks[sid]) for sid, s in selected], store, self.context())
+            _, failures = runner.finalize(
+                self.task, [(sid, s, tracks[sid]) for sid, s in selected if sid in tracks],
+                store, self.context())
             summary.failed += failures
-            changed += finalized
-        if changed or not store.snapshot_path.exists():
-            store.write_snapshot()
         return summary
 
     def remove(self, selector=None):
         """Delete the stored rows of the selected settings; returns how many were removed."""
         store = self.store()
-        count = sum(store.remove(setting) for _, setting, _ in self._matching(selector))
-        store.write_snapshot()
-        return count
+        return sum(store.remove(setting) for _, setting, _ in self._matching(selector))
 
     def results(self, selector=None):
         """Tidy DataFrame of the stored rows of the selected settings."""
