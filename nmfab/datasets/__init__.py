@@ -14,3 +14,4 @@ from . import enst_drums, maestro, maps, mdb_drums, synth_drums, synth_piano  # 
 
 __all__ = ["Dataset", "DrumDataset", "crop_annotation", "for_task", "get", "open_dataset",
            "register"]
+from . import structure_annotations, synth_structure  # noqa: F401 (register structure datasets)

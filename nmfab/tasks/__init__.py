@@ -8,3 +8,4 @@
 'drums'
 """
 from . import drums, transcription  # noqa: F401  (registration)
+from . import structure  # noqa: F401  (register the structure task)
