@@ -3,6 +3,7 @@
 Used by tests/test_engine_*.py and benchmarks/bench_engine.py. ``CALLS`` counts
 step executions in this process (in-process runs, ``-c 1``).
 """
+import sqlite3
 import time
 import zlib
 from collections import Counter
@@ -78,6 +79,15 @@ TASK = Task(
            Step("evaluate", evaluate, factors=("fail_track",), cache=False)],
     list_tracks=list_tracks, applicable=algorithm_applicable, finalize=finalize,
     factors=("n_tracks",))
+
+
+def count_rows(root):
+    """Rows stored so far in the test experiment's results database under ``root``."""
+    try:
+        with sqlite3.connect(root / "results" / "enginetest.db") as connection:
+            return connection.execute("SELECT COUNT(*) FROM rows").fetchone()[0]
+    except sqlite3.Error:
+        return 0
 
 
 def make_experiment(root, **plan_overrides):

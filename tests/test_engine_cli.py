@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from engine_task import make_experiment
+from engine_task import count_rows, make_experiment
 from nmfab.errors import NmfabError
 from nmfab.experiment.runner import results_lock
 
@@ -31,8 +31,7 @@ def _run(root, *args, **kwargs):
 
 def _wait_for_rows(root, count, process):
     deadline = time.monotonic() + 60
-    rows = root / "results" / "enginetest"
-    while len(list(rows.glob("*/*.h5"))) < count and time.monotonic() < deadline:
+    while count_rows(root) < count and time.monotonic() < deadline:
         assert process.poll() is None, "finished before it could be interrupted"
         time.sleep(0.01)
 

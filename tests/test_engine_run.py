@@ -1,6 +1,7 @@
 """Computing, resuming, parallel runs, failures, removal and the results database."""
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -9,10 +10,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-import tables
+
+import h5py
 
 import engine_task
-from engine_task import make_experiment
+from engine_task import count_rows, make_experiment
 from nmfab.experiment import load_results
 
 SCRIPT = Path(__file__).with_name("engine_experiment.py")
@@ -57,7 +59,7 @@ def test_post_process_factor_change_reuses_factorizations(tmp_path, capsys):
 def test_results_rows_hold_metrics_history_timings_provenance(tmp_path):
     exp = make_experiment(tmp_path)
     exp.main(["-c", "-s", SUBSET])
-    frame = load_results(tmp_path / "results" / "enginetest.h5", histories=True)
+    frame = load_results(tmp_path / "results" / "enginetest.db", histories=True)
     assert len(frame) == 12 and not frame.duplicated(["setting", "track"]).any()
     row = frame[(frame.setting == "algorithm=hals+rank=2") & (frame.track == "t1")].iloc[0]
     assert row["algorithm"] == "hals" and row["rank"] == 2 and row["threshold"] == 0.0
@@ -66,14 +68,15 @@ def test_results_rows_hold_metrics_history_timings_provenance(tmp_path):
     assert np.all(np.diff(row["loss_time"]) >= 0)
     assert row["time_factorize"] > 0 and row["error"] == "" and row["nmfab_version"]
     assert f"numpy={np.__version__}" in row["versions"].split()
-    assert f"tables={tables.__version__}" in row["versions"].split()
+    assert f"h5py={h5py.__version__}" in row["versions"].split()
     # finalize ran: centered errors of a setting sum to zero
     for _, group in frame.groupby("setting"):
         assert group["rel_error_centered"].sum() == pytest.approx(0.0, abs=1e-12)
         assert group["rel_error_centered"].to_numpy() == pytest.approx(
             group["rel_error"].to_numpy() - group["rel_error"].mean())
-    snapshot = pd.read_hdf(tmp_path / "results" / "enginetest.h5", "results")
-    pd.testing.assert_series_equal(snapshot["rel_error"], frame["rel_error"])
+    with sqlite3.connect(tmp_path / "results" / "enginetest.db") as connection:
+        raw = pd.read_sql("SELECT setting, track, failed FROM rows", connection)
+    assert len(raw) == 12 and raw.failed.sum() == 0      # plain SQL works for users too
 
 
 def test_parallel_equals_serial(tmp_path, capsys):
@@ -132,14 +135,14 @@ def test_remove_only_the_selection(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr("builtins.input", lambda prompt: pytest.fail("asked despite -y"))
     exp.main(["-R", "-y", "-s", "threshold=0.1"])
     assert set(exp.results().setting) == {"algorithm=hals+rank=2"}
-    assert len(load_results(tmp_path / "results" / "enginetest.h5")) == 3
+    assert len(load_results(tmp_path / "results" / "enginetest.db")) == 3
 
 
 def test_tag_uses_a_separate_database(tmp_path):
     exp = make_experiment(tmp_path)
     exp.main(["-c", "-s", "beta/algorithm=hals", "-t", "trial"])
-    assert (tmp_path / "results" / "enginetest_trial.h5").exists()
-    assert len(load_results(tmp_path / "results" / "enginetest_trial.h5")) == 3
+    assert (tmp_path / "results" / "enginetest_trial.db").exists()
+    assert len(load_results(tmp_path / "results" / "enginetest_trial.db")) == 3
     assert exp.main(["-d", "-t", "other"]) == 2 and exp.results().empty
 
 
@@ -173,18 +176,17 @@ def test_sigkill_mid_run_then_resume_equals_uninterrupted(tmp_path):
     assert _run_script(clean, "-c", "-s", selector).returncode == 0
     process = subprocess.Popen([sys.executable, str(SCRIPT), str(killed), "-c", "-s", selector],
                                cwd=killed, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    rows = killed / "results" / "enginetest"
     deadline = time.monotonic() + 60
-    while len(list(rows.glob("*/*.h5"))) < 3 and time.monotonic() < deadline:
+    while count_rows(killed) < 3 and time.monotonic() < deadline:
         time.sleep(0.01)
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
-    partial = load_results(rows)
+    partial = load_results(killed / "results" / "enginetest.db")
     assert 3 <= len(partial) < 12   # killed mid-run, what is stored is readable
     rerun = _run_script(killed, "-c", "-s", selector)
     assert rerun.returncode == 0 and f"{len(partial)} skipped" in rerun.stdout
-    a = load_results(clean / "results" / "enginetest.h5")
-    b = load_results(killed / "results" / "enginetest.h5")
+    a = load_results(clean / "results" / "enginetest.db")
+    b = load_results(killed / "results" / "enginetest.db")
     assert len(b) == 12 and not b.duplicated(["setting", "track"]).any()
     pd.testing.assert_frame_equal(table_of(a), table_of(b))
     assert _run_script(clean, "-d", "-s", selector).stdout == \
@@ -213,46 +215,23 @@ def _row(error=""):
     return dict(setting="a=1", track="t0", error=error, factors={"a": 1}, metrics={"m": 1.0})
 
 
-def test_success_and_failed_row_of_one_pair_read_once(tmp_path):
-    from nmfab.experiment import store as row_files
+def test_one_row_per_pair_the_latest_outcome(tmp_path):
     from nmfab.experiment.results import ResultsStore
 
     results = ResultsStore(tmp_path / "results" / "x")
     results.write(_row("ValueError: boom"))
-    # a kill between writing the new row and deleting the old one leaves both files
-    row_files.write_atomic(results.row_path({"a": 1}, "t0"), _row())
+    results.write(_row())
     assert [r["error"] for r in results.read_all()] == [""]
     assert [r["error"] for r in results.read_setting({"a": 1})] == [""]
-    assert len(load_results(tmp_path / "results" / "x")) == 1
+    assert len(load_results(tmp_path / "results" / "x.db")) == 1
+    assert results.has({"a": 1}, "t0") and not results.has({"a": 2}, "t0")
 
 
-def test_write_deletes_the_opposite_row_before_storing(tmp_path, monkeypatch):
-    from nmfab.experiment import results as results_module
-
-    store = results_module.ResultsStore(tmp_path / "x")
-    store.write(_row("ValueError: boom"))
-    real = results_module.store.write_atomic
-
-    def write_then_die(path, data):
-        real(path, data)
-        raise KeyboardInterrupt   # killed right after the rename
-
-    monkeypatch.setattr(results_module.store, "write_atomic", write_then_die)
-    with pytest.raises(KeyboardInterrupt):
-        store.write(_row())
-    assert not store.row_path({"a": 1}, "t0", failed=True).exists()
-    assert store.row_path({"a": 1}, "t0").exists()
-
-
-def test_snapshot_temporary_name_holds_the_pid(tmp_path, monkeypatch):
+def test_a_transaction_stores_all_rows_or_none(tmp_path):
     from nmfab.experiment.results import ResultsStore
 
-    names = []
-    real = pd.DataFrame.to_hdf
-    monkeypatch.setattr(pd.DataFrame, "to_hdf",
-                        lambda self, path, **kw: (names.append(path.name), real(self, path,
-                                                                                **kw))[1])
     results = ResultsStore(tmp_path / "x")
     results.write(_row())
-    results.write_snapshot()
-    assert names == [f".x.h5.{os.getpid()}.tmp"]
+    with pytest.raises(TypeError):                       # the second row cannot be stored
+        results.write_many([dict(_row(), track="t1"), dict(_row(), track="t2", bad=object())])
+    assert [r["track"] for r in results.read_all()] == ["t0"]

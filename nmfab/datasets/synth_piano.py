@@ -15,11 +15,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ..atomic import atomic_path
 from ..errors import DatasetError, check_choice
 from .base import Dataset, register
 
-GENERATOR_VERSION = "1"
+GENERATOR_VERSION = "2"            # 2: checksummed cache files (h5py)
 DEFAULTS = dict(n_tracks=6, duration=10.0, sr=22050, seed=0)
 PITCH_RANGE = (36, 96)
 ATTACK_S = 0.005
@@ -130,23 +129,20 @@ def _cache_path(cache_dir, track, duration, sr, seed):
 
 
 def _write_h5(path, y, notes, sr):
-    """Write audio and notes to ``path`` through a temporary name (atomic rename)."""
-    import tables
+    """Write audio and notes to ``path`` (checksummed, atomic: :mod:`nmfab.experiment.store`)."""
+    from ..experiment import store
 
-    with atomic_path(path) as tmp, tables.open_file(str(tmp), mode="w") as h5:
-        h5.create_array("/", "audio", np.asarray(y))
-        h5.create_array("/", "notes", np.asarray(notes))
-        h5.root._v_attrs.sr = int(sr)
+    store.write_atomic(path, dict(audio=np.asarray(y), notes=np.asarray(notes), sr=int(sr)))
 
 
 def _read_h5(path):
-    """Read ``(y, sr, notes)`` back, or None when the file is missing or unreadable."""
-    import tables
+    """Read ``(y, sr, notes)`` back, or None when the file is missing or damaged."""
+    from ..experiment import store
 
     try:
-        with tables.open_file(str(path), mode="r") as h5:
-            return h5.root.audio.read(), int(h5.root._v_attrs.sr), h5.root.notes.read()
-    except Exception:  # missing or half-written file: regenerate
+        data = store.read(path)
+        return data["audio"], int(data["sr"]), data["notes"]
+    except Exception:  # missing, half-written or damaged file: regenerate
         return None
 
 

@@ -3,15 +3,21 @@
 A step's key hashes the step name, its version, the values of the factors it
 declares, digests of its code (and of its algorithm's, see
 :func:`nmfab.experiment.factors.key_items`), the track and the key of the step
-before it, so it changes exactly when something its output depends on changes. A cache file that cannot be read
-is reported with one warning line and recomputed.
+before it, so it changes exactly when something its output depends on changes.
+A cache file that cannot be read, or whose checksum does not match, is reported
+with one warning line and recomputed.
 """
 import hashlib
 import json
 import logging
+import os
+import shutil
+from pathlib import Path
 
+from ..atomic import TMP_SUFFIX
 from . import store
 from .factors import key_items
+from .results import is_disk_full
 
 log = logging.getLogger("nmfab.experiment")
 
@@ -47,6 +53,32 @@ def chain_keys(steps, setting, track):
     return keys
 
 
+def remove_stale_temporaries(cache_dir):
+    """Delete temporary files left in ``cache_dir`` by processes that no longer run.
+
+    Their names hold the writer's pid (:func:`nmfab.atomic.temporary_name`);
+    files of live processes (another experiment sharing the cache) are kept.
+    Returns the number removed.
+    """
+    removed = 0
+    for path in Path(cache_dir).glob(f"*/.*{TMP_SUFFIX}"):
+        pid = path.name[:-len(TMP_SUFFIX)].rsplit(".", 1)[-1]
+        if pid.isdigit() and not _alive(int(pid)):
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 class StepCache:
     """Step outputs stored as ``<cache_dir>/<step name>/<key>.h5``."""
 
@@ -76,12 +108,25 @@ class StepCache:
         try:
             data = store.read(path)
         except Exception as error:  # any damage: treat as missing, recompute
-            log.warning("warning: unreadable cache file %s (%s); recomputing",
-                        path, type(error).__name__)
+            log.warning("warning: unreadable cache file %s (%s: %s); recomputing",
+                        path, type(error).__name__, error)
             return None, None
         seconds = data.pop(TIME_ATTR, None)
         return data, seconds
 
     def save(self, step_name, key, output, seconds):
-        """Store ``output`` (with its compute time) atomically."""
-        store.write_atomic(self.path(step_name, key), {**output, TIME_ATTR: float(seconds)})
+        """Store ``output`` (with its compute time) atomically.
+
+        Something in the way (a folder in the file's place) is removed first; any
+        other failure to write is one warning line (the output is still used),
+        except a full disk, which is raised for the driver to stop the run.
+        """
+        path = self.path(step_name, key)
+        try:
+            if path.is_dir():
+                shutil.rmtree(path)
+            store.write_atomic(path, {**output, TIME_ATTR: float(seconds)})
+        except OSError as error:
+            if is_disk_full(error):
+                raise
+            log.warning("warning: could not write cache file %s (%s); continuing", path, error)

@@ -261,7 +261,7 @@ def pivot_table(frame, settings, metric, factor, expected=None):
     The best is only marked when ``factor`` is not one rows must share to be
     compared (e.g. no best across datasets). Returns a :class:`Table`.
     """
-    check_choice("factor in -d", factor, sorted({n for _, s in settings for n in s}))
+    check_choice("factor", factor, sorted({n for _, s in settings for n in s}))
     frame = _successful(frame)
     counts, wanted = _counts(frame, settings, expected)
     varying, _, header = _split_factors(settings)

@@ -1,37 +1,60 @@
-"""The results database: one small HDF5 row file per (setting, track), plus a snapshot.
+"""The results database: one SQLite file per experiment, one table row per (setting, track).
 
-Design (kill-safe). Each (setting, track) row is its own file
-``results/<experiment>/<setting hash>/<track hash>.h5`` (the setting hash covers
-every factor, defaults included, so changing a default never reuses old rows),
-written under a temporary name and renamed into place by the driver process
-only. A SIGKILL at any moment therefore loses at most the rows in flight; every
-stored row stays readable and a pair is never stored twice (its file name is
-fixed by the pair, and a success row and a failed row are never both read).
-After each run the driver also writes ``results/<experiment>.h5``, a compact
-pandas table of all rows, again via a temporary file and a rename. The row
-folder is authoritative; :func:`load_results` reads it when it exists.
+Why SQLite (Python's ``sqlite3``): every write is a transaction that commits
+whole or not at all, including when the disk is full; WAL journaling lets
+``-d`` read while ``-c`` writes; a kill at any moment loses only the rows in
+flight; and nothing read back can run code (rows are JSON text, never pickle).
+Each row carries the SHA-256 of its JSON, checked on every read: a damaged row
+is reported in one line and treated as missing, so ``-c`` recomputes it. A file
+that is not a readable database is set aside (``.corrupt-<time>``), its
+readable rows are kept, and the run goes on.
+
+``results/<experiment>[_<tag>].db``; ``load_results`` returns the tidy
+DataFrame and ``pandas.read_sql("SELECT * FROM rows", sqlite3.connect(path))``
+gives the raw table. Results of nmfab 0.1 (HDF5 row folders) are not read:
+rerun ``-c`` (cached features are reused).
 """
+import contextlib
 import datetime
+import errno
 import hashlib
 import importlib.metadata
-import os
+import json
+import logging
 import platform
-import shutil
+import sqlite3
+import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from ..atomic import atomic_path
-from . import store
+from ..errors import NmfabError
 from .plan import setting_key
+
+log = logging.getLogger("nmfab.experiment")
 
 # Columns of the results table that are not factors or metrics.
 RESERVED = frozenset({"setting", "track", "error", "date", "nmfab_version", "versions", "n_iter",
                       "final_loss", "loss", "loss_time", "loss_iter"})
-PACKAGES = ("nmfab", "numpy", "scipy", "librosa", "pandas", "tables", "mir_eval", "museval",
+PACKAGES = ("nmfab", "numpy", "scipy", "librosa", "pandas", "h5py", "mir_eval", "museval",
             "mirdata", "torch")
 HISTORY = ("loss", "loss_time", "loss_iter")   # the loss curve columns of ``histories=True``
+SCHEMA = """CREATE TABLE IF NOT EXISTS rows (
+    setting_key TEXT NOT NULL, track TEXT NOT NULL, setting TEXT NOT NULL,
+    failed INTEGER NOT NULL, key TEXT NOT NULL, row TEXT NOT NULL, checksum TEXT NOT NULL,
+    PRIMARY KEY (setting_key, track))"""
+
+
+class DiskFull(NmfabError):
+    """The disk is full: what was stored before is intact."""
+
+
+def is_disk_full(error):
+    """Whether ``error`` (OSError, sqlite3 or HDF5 error) says the disk is full."""
+    text = str(error).lower()
+    return (getattr(error, "errno", None) == errno.ENOSPC or "disk is full" in text
+            or "no space left" in text or "errno = 28" in text)
 
 
 def provenance():
@@ -46,94 +69,206 @@ def provenance():
     return versions
 
 
-def _digest(text):
-    """A short stable hex digest of ``text``: a file name that is safe on any file system."""
-    return hashlib.sha256(text.encode()).hexdigest()[:20]
+# ------------------------------------------------------------------ JSON rows
 
+def _to_json(value):
+    if isinstance(value, np.ndarray):
+        return {"__ndarray__": value.tolist(), "dtype": value.dtype.str}
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"result value of type {type(value).__name__} cannot be stored")
+
+
+def _from_json(obj):
+    if "__ndarray__" in obj:
+        return np.asarray(obj["__ndarray__"], dtype=np.dtype(obj["dtype"]))
+    return obj
+
+
+def encode_row(row):
+    """``(text, checksum)`` of a row dict: JSON (arrays tagged with their dtype) and its SHA-256."""
+    text = json.dumps(row, default=_to_json, sort_keys=True)
+    return text, hashlib.sha256(text.encode()).hexdigest()
+
+
+def decode_row(text, checksum):
+    """The row dict of ``text``; ValueError when the checksum or the JSON is wrong."""
+    if hashlib.sha256(text.encode()).hexdigest() != checksum:
+        raise ValueError("checksum mismatch")
+    return json.loads(text, object_hook=_from_json)
+
+
+# ------------------------------------------------------------------ the store
 
 class ResultsStore:
-    """The row files of one experiment (``root`` is ``results/<experiment>[_tag]``)."""
+    """The rows of one experiment in ``<root>.db`` (``root`` is ``results/<experiment>[_tag]``)."""
 
     def __init__(self, root):
         self.root = Path(root)
+        self._ready = False
 
     @property
-    def snapshot_path(self):
-        """The compact table written after each run: ``<root>.h5``."""
-        return self.root.with_name(self.root.name + ".h5")
+    def path(self):
+        """The database file ``<root>.db``."""
+        return self.root.with_name(self.root.name + ".db")
 
-    def setting_dir(self, setting):
-        """The folder of one setting's rows, named by a digest of the full setting dict."""
-        return self.root / _digest(setting_key(setting))
+    snapshot_path = path          # the database is its own snapshot
 
-    def row_path(self, setting, track, failed=False):
-        """The row file of (setting, track): ``<track digest>.h5`` or ``.failed.h5``."""
-        suffix = ".failed.h5" if failed else ".h5"
-        return self.setting_dir(setting) / (_digest(track) + suffix)
-
-    def has(self, setting, track):
-        """Whether a successful row is stored for (setting, track)."""
-        return self.row_path(setting, track).exists()
-
-    def is_current(self, setting, track, key):
-        """Whether a successful row of (setting, track) is stored and was computed with the
-        code and factors that ``key`` (the last step's cache key) names; a row written
-        by code since edited is not current, so ``-c`` recomputes it."""
-        path = self.row_path(setting, track)
-        if not path.exists():
-            return False
+    @contextlib.contextmanager
+    def _connect(self, write=False):
+        if not write and not self.path.exists():
+            yield None
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        connection = sqlite3.connect(self.path, timeout=60)
         try:
-            return store.read_attribute(path, "key") == key
-        except Exception:  # unreadable row: recompute it
-            return False
+            if write and not self._ready:
+                connection.execute("PRAGMA journal_mode=WAL")
+                connection.execute(SCHEMA)
+                self._ready = True
+            yield connection
+        except sqlite3.Error as error:
+            if is_disk_full(error):
+                raise DiskFull(f"disk full at {self.path}") from None
+            raise
+        finally:
+            connection.close()
 
-    def write(self, row, setting=None):
-        """Store one row dict (keys setting, track, error, ...) atomically.
-
-        ``setting`` (the full setting dict) names the file; by default ``row["factors"]``.
-        The row of the opposite outcome is deleted first, so a kill never leaves both.
-        """
-        setting = row["factors"] if setting is None else setting
-        failed = bool(row["error"])
-        other = self.row_path(setting, row["track"], not failed)
-        if other.exists():
-            other.unlink()
-        store.write_atomic(self.row_path(setting, row["track"], failed), row)
-
-    @staticmethod
-    def _read(paths):
-        """Read row files, skipping ``X.failed.h5`` where ``X.h5`` exists (one row per pair)."""
-        paths = sorted(paths)
-        names = {p.name for p in paths}
-        return [store.read(p) for p in paths if not (
-            p.name.endswith(".failed.h5")
-            and p.name[:-len(".failed.h5")] + ".h5" in names)]
+    def _select(self, where="", params=()):
+        """Decoded rows; damaged ones are reported (one line each) and left out."""
+        try:
+            with self._connect() as connection:
+                if connection is None:
+                    return []
+                found = connection.execute(
+                    f"SELECT setting, track, row, checksum FROM rows {where}", params).fetchall()
+        except sqlite3.DatabaseError as error:
+            if "no such table" in str(error):
+                return []
+            raise NmfabError(f"results database {self.path} is unreadable ({error}); rerun -c "
+                             "to salvage its readable rows and recompute the rest") from None
+        rows = []
+        for setting, track, text, checksum in found:
+            try:
+                rows.append(decode_row(text, checksum))
+            except ValueError as error:
+                log.warning("warning: damaged result row (%s, track %s) in %s (%s); -c "
+                            "recomputes it", setting or "(defaults)", track, self.path, error)
+        return rows
 
     def read_setting(self, setting):
         """All stored rows (dicts) of one setting, failed ones included."""
-        folder = self.setting_dir(setting)
-        return self._read(folder.glob("*.h5")) if folder.exists() else []
+        return self._select("WHERE setting_key = ?", (setting_key(setting),))
 
     def read_all(self):
         """Every stored row."""
-        folders = [f for f in sorted(self.root.glob("*")) if f.is_dir()]
-        return [row for folder in folders for row in self._read(folder.glob("*.h5"))]
+        return self._select("ORDER BY setting, track")
+
+    def is_current(self, setting, track, key):
+        """Whether an intact successful row of (setting, track) is stored and was computed with
+        the code and factors that ``key`` (the last step's cache key) names; a row written by
+        code since edited, damaged or failed is not, so ``-c`` recomputes it."""
+        try:
+            with self._connect() as connection:
+                found = connection and connection.execute(
+                    "SELECT row, checksum, key, failed FROM rows WHERE setting_key = ? AND "
+                    "track = ?", (setting_key(setting), str(track))).fetchone()
+            if not found or found[2] != key or found[3]:
+                return False
+            decode_row(found[0], found[1])
+            return True
+        except (sqlite3.DatabaseError, ValueError):
+            return False
+
+    def has(self, setting, track):
+        """Whether an intact successful row is stored for (setting, track)."""
+        return any(row["track"] == str(track) and not row["error"]
+                   for row in self.read_setting(setting))
+
+    def write(self, row, setting=None):
+        """Store one row dict (keys setting, track, error, ...) in one transaction."""
+        self.write_many([row], setting)
+
+    def write_many(self, rows, setting=None):
+        """Store rows in one transaction (all or none); each replaces its pair's row.
+
+        Raises
+        ------
+        DiskFull
+            When the disk is full; nothing of this call is stored, the rest is intact.
+        """
+        records = []
+        for row in rows:
+            text, checksum = encode_row(row)
+            factors = row["factors"] if setting is None else setting
+            records.append((setting_key(factors), str(row["track"]), row["setting"],
+                            int(bool(row["error"])), row.get("key", ""), text, checksum))
+        with self._connect(write=True) as connection, connection:
+            connection.executemany("INSERT OR REPLACE INTO rows VALUES (?, ?, ?, ?, ?, ?, ?)",
+                                   records)
 
     def remove(self, setting):
         """Delete every row of one setting; returns how many were removed."""
-        folder = self.setting_dir(setting)
-        if not folder.exists():
+        if not self.path.exists():
             return 0
-        count = len(list(folder.glob("*.h5")))
-        shutil.rmtree(folder)
-        return count
+        with self._connect(write=True) as connection, connection:
+            return connection.execute("DELETE FROM rows WHERE setting_key = ?",
+                                      (setting_key(setting),)).rowcount
 
-    def write_snapshot(self):
-        """Write ``<root>.h5`` (the tidy table of all rows) via a temporary file and a rename."""
-        frame = _normalize(rows_to_frame(self.read_all()))
-        with atomic_path(self.snapshot_path) as tmp:
-            frame.to_hdf(tmp, key="results", mode="w", format="table")
+    def check(self):
+        """Make sure the database is usable before ``-c`` writes to it.
 
+        A file that is not a readable SQLite database is renamed
+        ``<name>.corrupt-<time>``, its intact rows are copied into a new
+        database, and one warning line says so. Returns the number of rows kept
+        (None when nothing needed repair).
+        """
+        if not self.path.exists():
+            return None
+        try:
+            with self._connect(write=True) as connection:
+                verdict = connection.execute("PRAGMA quick_check").fetchone()[0]
+            if verdict == "ok":
+                return None
+        except sqlite3.DatabaseError:
+            pass
+        kept = _salvage(self.path)
+        aside = self.path.with_name(f"{self.path.name}.corrupt-{int(time.time())}")
+        for suffix in ("-wal", "-shm"):
+            Path(str(self.path) + suffix).unlink(missing_ok=True)
+        self.path.rename(aside)
+        self._ready = False
+        if kept:
+            self.write_many(kept)
+        log.warning("warning: results database %s was damaged: set aside as %s, %d intact "
+                    "rows kept; -c recomputes the rest", self.path, aside.name, len(kept))
+        return len(kept)
+
+
+def _salvage(path):
+    """The intact rows that can still be read from a damaged database file."""
+    kept = []
+    try:
+        connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            cursor = connection.execute("SELECT row, checksum FROM rows")
+            while True:
+                try:
+                    found = cursor.fetchone()
+                except sqlite3.DatabaseError:
+                    break
+                if found is None:
+                    break
+                with contextlib.suppress(ValueError):
+                    kept.append(decode_row(*found))
+        finally:
+            connection.close()
+    except sqlite3.DatabaseError:
+        pass
+    return kept
+
+
+# ------------------------------------------------------------------ tidy tables
 
 def _row_record(row, histories):
     """Flatten one stored row into a dict of table columns."""
@@ -164,31 +299,18 @@ def rows_to_frame(rows, histories=False):
     return frame.sort_values(["setting", "track"], kind="stable").reset_index(drop=True)
 
 
-def _normalize(frame):
-    """Make every column storable in a PyTables table: numbers as float, others as str."""
-    frame = frame.copy()
-    for column in frame.columns:
-        if pd.api.types.is_numeric_dtype(frame[column]):
-            frame[column] = frame[column].astype(float)
-        else:
-            frame[column] = frame[column].map(lambda v: "" if pd.isna(v) else str(v))
-    return frame
-
-
 def load_results(path, histories=False):
     """Read a results database as a tidy pandas DataFrame.
 
     Parameters
     ----------
     path : str or Path
-        ``results/<experiment>.h5`` or the row folder ``results/<experiment>``.
-        When the row folder exists it is read (it is always up to date);
-        otherwise the snapshot table is.
+        ``results/<experiment>.db`` (``results/<experiment>`` or ``.h5`` name the same).
     histories : bool
         Add ``loss``, ``loss_time`` and ``loss_iter`` columns holding each row's
         loss history: the loss at recorded iterations, the wall time at which
         each was reached and the iteration number of each (numpy arrays, empty
-        where not recorded; row folder only).
+        where not recorded).
 
     Returns
     -------
@@ -197,9 +319,15 @@ def load_results(path, histories=False):
         factor and per metric, ``n_iter``, ``final_loss``, ``time_<step>``,
         ``hit_<step>``, ``error``, ``date``, ``nmfab_version`` and ``versions``
         (Python and dependency versions, ``"numpy=2.1.0 pandas=..."``).
+
+    Examples
+    --------
+    >>> frame = load_results("results/transcription.db")   # doctest: +SKIP
     """
     path = Path(path)
-    folder = path.with_suffix("") if path.suffix == ".h5" else path
-    if folder.is_dir():
-        return rows_to_frame(ResultsStore(folder).read_all(), histories)
-    return pd.read_hdf(path, "results")
+    stem = path.with_suffix("") if path.suffix in (".db", ".h5") else path
+    store = ResultsStore(stem)
+    if not store.path.exists():
+        raise NmfabError(f"no results database at {store.path}; run the experiment with -c "
+                         "first (results of nmfab 0.1, HDF5 row folders, are not read: rerun -c)")
+    return rows_to_frame(store.read_all(), histories)

@@ -12,7 +12,7 @@ import numpy as np
 
 from .cache import StepCache, chain_keys
 from .factors import StepSetting, visible_factors
-from .results import RESERVED
+from .results import RESERVED, is_disk_full
 
 
 class _Pipeline:
@@ -127,8 +127,13 @@ def run_item(task, setting, track, context, not_before=0.0):
     row = dict(metrics={}, outputs={}, history={}, error="")
     try:
         metrics, other = _split_outputs(pipeline.get(task.steps[-1].name))
+        for step in task.steps:          # the loss history even when later steps were cached
+            if step.algorithm:
+                pipeline.get(step.name)
         row.update(metrics=metrics, outputs=other, history=_history(pipeline.outputs))
     except Exception as error:
+        if is_disk_full(error):
+            raise                        # the driver stops the run with one line
         last = traceback.extract_tb(error.__traceback__)[-1]
         row["error"] = (f"{type(error).__name__}: {error} "
                         f"({last.filename.rsplit('/', 1)[-1]}:{last.lineno})")
