@@ -5,8 +5,11 @@ goes through :func:`atomic_path`, so a crash or kill never leaves a half-written
 file under a real name, and temporary names never collide between processes.
 """
 import os
+import re
 from contextlib import contextmanager
 from pathlib import Path
+
+from .errors import NmfabError
 
 TMP_SUFFIX = ".tmp"
 
@@ -47,3 +50,25 @@ def atomic_path(path):
     finally:
         if tmp.exists():
             tmp.unlink()
+
+
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
+
+
+def check_file_name(what, value):
+    """``value`` if it is a plain file name (letters, digits, ``_ . -``; no folder part, no
+    leading dot): user-given names (experiment, ``-t`` tag) can never write elsewhere.
+
+    Examples
+    --------
+    >>> check_file_name("tag", "trial_2")
+    'trial_2'
+    >>> check_file_name("tag", "../../x")
+    Traceback (most recent call last):
+    ...
+    nmfab.errors.NmfabError: tag '../../x' must be a plain name (letters, digits, _ . -; at most 100 characters), not a path
+    """
+    if not isinstance(value, str) or not _PLAIN_NAME.fullmatch(value):
+        raise NmfabError(f"{what} {value!r} must be a plain name (letters, digits, _ . -; "
+                         "at most 100 characters), not a path")
+    return value

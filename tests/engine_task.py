@@ -3,6 +3,8 @@
 Used by tests/test_engine_*.py and benchmarks/bench_engine.py. ``CALLS`` counts
 step executions in this process (in-process runs, ``-c 1``).
 """
+import os
+import signal
 import sqlite3
 import time
 import zlib
@@ -49,6 +51,8 @@ def postprocess(setting, track, inputs, context):
 def evaluate(setting, track, inputs, context):
     """Relative Frobenius error of the thresholded model; fails on ``fail_track``."""
     CALLS["evaluate"] += 1
+    if os.environ.get("NMFAB_TEST_KILL_TRACK") == track:    # a worker killed (e.g. OOM)
+        os.kill(os.getpid(), signal.SIGKILL)
     if setting.get("fail_track") == track:
         raise ValueError(f"deliberate failure on {track}")
     V, W = inputs["feature"]["V"], inputs["factorize"]["W"]

@@ -3,6 +3,7 @@ import sys
 from pathlib import Path
 
 from .. import algorithms
+from ..atomic import check_file_name
 from ..errors import DatasetError, NmfabError
 from . import runner
 from .factors import algorithm_params, check_factor_names, task_defaults, unused_parameter
@@ -32,7 +33,8 @@ class Experiment:
 
     def __init__(self, name, task, description="", results_dir="results",
                  cache_dir="data_cache", export_dir="export", data_dir=None):
-        self.name, self.task, self.description = name, task, description
+        self.name, self.task, self.description = check_file_name("experiment name", name), \
+            task, description
         self.results_dir, self.cache_dir = Path(results_dir), Path(cache_dir)
         self.export_dir = Path(export_dir)
         self.data_dir = Path(data_dir) if data_dir else None
@@ -79,7 +81,9 @@ class Experiment:
         return Context(data_dir=self.data_dir, cache_dir=self.cache_dir)
 
     def store(self):
-        """The results database (row folder ``results/<name>[_<tag>]``)."""
+        """The results database ``results/<name>[_<tag>].db``."""
+        if self.tag:
+            check_file_name("tag (-t)", self.tag)
         stem = f"{self.name}_{self.tag}" if self.tag else self.name
         return ResultsStore(self.results_dir / stem)
 

@@ -88,7 +88,7 @@ def _iterate_parallel(items, task, context, not_before, n_jobs):
     """Yield (item, result) as work items finish on ``n_jobs`` worker processes."""
     threads = max(1, (os.cpu_count() or 1) // n_jobs)
     scheduler = _Scheduler(task, items, context, not_before)
-    running, deaths = {}, Counter()
+    running, suspects = {}, []
 
     def new_pool():
         return ProcessPoolExecutor(n_jobs, initializer=_init_worker,
@@ -96,27 +96,31 @@ def _iterate_parallel(items, task, context, not_before, n_jobs):
 
     pool = new_pool()
     try:
-        while scheduler.pending or running:
-            while len(running) < n_jobs and (chosen := scheduler.next_item()):
-                item, missing = chosen
-                running[pool.submit(_work, item[1], item[2])] = (item, missing)
+        while scheduler.pending or running or suspects:
+            if suspects:            # after a worker died: rerun what was in flight, one alone
+                if not running:
+                    item = suspects.pop(0)
+                    running[pool.submit(_work, item[1], item[2])] = (item, set(), True)
+            else:
+                while len(running) < n_jobs and (chosen := scheduler.next_item()):
+                    item, missing = chosen
+                    running[pool.submit(_work, item[1], item[2])] = (item, missing, False)
             done, _ = wait(running, return_when=FIRST_COMPLETED)
             if any(isinstance(f.exception(), BrokenProcessPool) for f in done):
-                # A worker died (killed, out of memory): the pool is gone. Each item in
-                # flight is retried once on a new pool, then recorded as failed.
-                for item, missing in running.values():
+                # A worker died (killed, out of memory): the pool is gone. An item that
+                # killed it while running alone is recorded as failed; the others retry.
+                for item, missing, alone in running.values():
                     scheduler.release(missing)
-                    deaths[item[0], item[2]] += 1
-                    if deaths[item[0], item[2]] < 2:
-                        scheduler.pending.insert(0, item)
-                    else:
+                    if alone:
                         yield item, dead_worker_result(task)
+                    else:
+                        suspects.append(item)
                 running.clear()
                 pool.shutdown(wait=False, cancel_futures=True)
                 pool = new_pool()
                 continue
             for future in done:
-                item, missing = running.pop(future)
+                item, missing, _ = running.pop(future)
                 scheduler.release(missing)
                 yield item, future.result()
     except BaseException:
@@ -130,9 +134,9 @@ def _iterate_parallel(items, task, context, not_before, n_jobs):
 
 
 def dead_worker_result(task):
-    """The result recorded for an item whose worker process died twice."""
+    """The result recorded for an item whose worker process died while running it alone."""
     return dict(metrics={}, outputs={}, history={}, seconds={}, hits={}, key="",
-                error="worker process died twice on this item (killed, e.g. out of memory); "
+                error="the worker process died on this item (killed, e.g. out of memory); "
                       "rerun -c to retry it")
 
 
