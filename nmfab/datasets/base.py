@@ -61,6 +61,32 @@ def crop_annotation(annotation, end):
     return notes
 
 
+def check_notes(notes, source, first_line=1):
+    """``notes`` (n, 3+: onset, offset, MIDI pitch) if every row is a valid note; else one
+    DatasetError line naming ``source`` and the line (row i is line ``first_line + i``).
+
+    Examples
+    --------
+    >>> check_notes(np.array([[0.5, 1.0, 60]]), "a.txt").shape
+    (1, 3)
+    >>> check_notes(np.array([[0.5, 0.2, 60]]), "a.txt", first_line=2)
+    Traceback (most recent call last):
+    ...
+    nmfab.errors.DatasetError: a.txt:2: offset 0.2 s is before onset 0.5 s
+    """
+    notes = np.asarray(notes, dtype=np.float64)
+    for index, (onset, offset, pitch) in enumerate(notes[:, :3]):
+        where = f"{source}:{first_line + index}"
+        if not (np.isfinite(onset) and np.isfinite(offset) and onset >= 0):
+            raise DatasetError(f"{where}: note times must be finite and >= 0, got "
+                               f"{onset:g} .. {offset:g}")
+        if offset < onset:
+            raise DatasetError(f"{where}: offset {offset:g} s is before onset {onset:g} s")
+        if not (np.isfinite(pitch) and pitch == round(pitch) and 0 <= pitch <= 127):
+            raise DatasetError(f"{where}: MIDI pitch must be an integer in 0..127, got {pitch:g}")
+    return notes
+
+
 class Dataset:
     """Base class of every dataset (see the module docstring for the protocol).
 

@@ -34,6 +34,9 @@ def read_labelled_onsets(path, label_map=None):
             time, label = float(fields[0]), fields[1]
         except (ValueError, IndexError):
             raise DatasetError(f"{path}:{number}: expected 'time label', got {line.strip()!r}")
+        if not (np.isfinite(time) and time >= 0):
+            raise DatasetError(f"{path}:{number}: onset time must be finite and >= 0, "
+                               f"got {fields[0]}")
         name = label if label_map is None else label_map(label)
         if name is not None:
             onsets.setdefault(name, []).append(time)

@@ -13,7 +13,7 @@ import numpy as np
 
 from ..errors import DatasetError
 from .audio import AUDIO_EXTENSIONS, find_audio, load_audio, require_dir
-from .base import Dataset, register
+from .base import Dataset, check_notes, register
 
 
 def load_notes(path):
@@ -28,7 +28,7 @@ def load_notes(path):
     if notes.size and notes.shape[1] != 3:
         raise DatasetError(f"MAPS annotation {path} must have 3 columns "
                            f"(OnsetTime OffsetTime MidiPitch), found {notes.shape[1]}")
-    return notes.reshape(-1, 3)
+    return check_notes(notes.reshape(-1, 3), path, first_line=2)
 
 
 @register
