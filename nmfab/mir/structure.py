@@ -178,6 +178,9 @@ def cbm_segment(S, penalty_weight=1.0, band=7, max_size=32, penalty="modulo8"):
     ``penalty_weight * size_penalty(b - a) * m8``, where ``m8`` is the largest score of
     an 8-bar block of ``S`` (so the weight does not depend on the similarity's scale).
     Dynamic programming over segment ends, segments of 1 to ``max_size`` bars.
+    A uniform block of p bars scores ``p - 1`` up to ``p = band + 1``, then
+    ``2 * band - band * (band + 1) / p``: the band kernel itself favours segments of
+    about ``band + 1`` bars (8 for the default 7), as the modulo8 prior does.
 
     Parameters
     ----------
