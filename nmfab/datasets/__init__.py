@@ -14,6 +14,5 @@ from . import enst_drums, maestro, maps, mdb_drums, synth_drums, synth_piano  # 
 
 __all__ = ["Dataset", "DrumDataset", "crop_annotation", "for_task", "get", "open_dataset",
            "register"]
-from . import structure_annotations, synth_structure  # noqa: F401 (register structure datasets)
 from . import anuraset, labelled_soundscapes, synth_soundscape  # noqa: F401 (register ecoacoustics datasets)
 from . import msaf, pop909, structure_annotations, synth_structure  # noqa: F401 (register structure datasets)
