@@ -129,7 +129,8 @@ class ResultsStore:
             yield connection
         except sqlite3.Error as error:
             if is_disk_full(error):
-                raise DiskFull(f"disk full at {self.path}") from None
+                raise DiskFull(f"disk full at {self.path}: free space and rerun -c (the rows "
+                               "stored before are intact)") from None
             raise
         finally:
             connection.close()

@@ -255,8 +255,8 @@ def compute(task, items, results, context, n_jobs=1, force=False, progress=False
         rerunning resumes).
     """
     summary = RunSummary(len(items))
-    results.check()
     remove_stale_temporaries(context.cache_dir)
+    results.check()
     last = task.steps[-1].name
     todo = [item for item in items if force or not results.is_current(
         item[1], item[2], chain_keys(task.steps, item[1], item[2])[last])]
