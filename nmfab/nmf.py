@@ -6,7 +6,9 @@ import numpy as np
 import scipy.sparse
 
 from . import algorithms
-from .backend import as_float, contiguous, is_torch, like, resolve_dtype, to_numpy
+from .algorithms.spec import default_objective
+from .backend import (as_float, bool_mask, contiguous, is_torch, like, resolve_dtype,
+                      to_numpy)
 from .divergences import safe_data
 from .errors import NmfabError
 from .init import initialize
@@ -116,6 +118,30 @@ def _run(step, objective, V, W, H, max_iter, tol, max_time, eval_every):
     return contiguous(W), contiguous(H), history, it, stop
 
 
+def _power(scale, exponent):
+    """``scale ** exponent`` as a float, inf when it is out of range (a loss in huge units)."""
+    with np.errstate(over="ignore"):
+        return float(np.power(np.float64(scale), exponent))
+
+
+def data_scale(V):
+    """The mean of ``V`` (1 for an all-zero or non-finite V): the unit :func:`factorize` works in.
+
+    :func:`factorize` divides V (and a given H0) by it, runs, and multiplies H
+    back (the loss by ``scale ** beta``), so results do not depend on the
+    data's units: the eps rule of :mod:`nmfab.backend` is absolute, and without
+    this, data around 1e-7 collapse to ``WH = 0`` and data around 1e150
+    overflow at beta = 2. Fixed rows of H are returned as given, to the bit.
+    It applies to algorithms with the default objective (divergence + L1, whose
+    weight is rescaled by ``scale ** (1 - beta)``); an algorithm with its own
+    objective sees V as given.
+    """
+    from .backend import namespace
+
+    mean = float(namespace(V).mean(V)) if V.shape[0] * V.shape[1] else 0.0
+    return mean if np.isfinite(mean) and mean > 0 else 1.0
+
+
 def factorize(V, rank=None, *, algorithm="mu", beta=2.0, init="nndsvda", W0=None, H0=None,
               fixed_W=None, fixed_H=None, max_iter=200, tol=1e-4, max_time=None, eval_every=10,
               l1_H=0.0, dtype=None, seed=None, init_params=None, **algorithm_params):
@@ -178,7 +204,14 @@ def factorize(V, rank=None, *, algorithm="mu", beta=2.0, init="nndsvda", W0=None
         raise NmfabError(f"tol must be >= 0 (0 disables the tolerance stop), got {tol!r}")
     V = as_array(V)
     check.check_data(V)
-    V = safe_data(as_float(V, resolve_dtype(V, dtype), copy=beta <= 0), beta)
+    V = as_float(V, resolve_dtype(V, dtype), copy=beta <= 0)
+    scale = data_scale(V) if spec.objective is default_objective else 1.0
+    given_H = None if H0 is None else to_numpy(H0)
+    if scale != 1.0:                       # V in units of its mean (see data_scale)
+        V = V / scale
+        H0 = None if H0 is None else given_H / scale
+        l1_H = l1_H * _power(scale, 1.0 - beta)
+    V = safe_data(V, beta)
     W, H, info = _initial_factors(V, rank, init, W0, H0, seed, dict(init_params or {}))
     fixed_W = check.check_mask(fixed_W, W.shape[1], "fixed_W")
     fixed_H = check.check_mask(fixed_H, W.shape[1], "fixed_H")
@@ -191,5 +224,11 @@ def factorize(V, rank=None, *, algorithm="mu", beta=2.0, init="nndsvda", W0=None
 
     W, H, history, n_iter, stop = _run(step, objective, V, W, H, max_iter, float(tol),
                                        max_time, eval_every)
-    info.update(algorithm=algorithm, beta=beta, params=params)
+    if scale != 1.0:
+        H = H * scale
+        rows = bool_mask(fixed_H, H) if given_H is not None else None
+        if rows is not None:                              # fixed rows: the given bits
+            H[rows] = like(given_H[fixed_H], H)
+        history = (history[0] * _power(scale, beta),) + history[1:]
+    info.update(algorithm=algorithm, beta=beta, params=params, scale=scale)
     return NMFResult(W, H, *history, n_iter=n_iter, stop_reason=stop, info=info)
