@@ -137,7 +137,8 @@ def test_cli_synth_structure_nmf_raw_chance(tmp_path, capsys):
     assert f3["nmf", "cbm"] >= 0.9
     assert f3["nmf", "cbm"] >= f3["raw", "random"] + 0.3
     assert f3["nmf", "cbm"] > f3["raw", "even"] and f3["raw", "cbm"] > f3["raw", "random"]
-    assert (frame["f_3"] >= frame["f_3_trim"]).all() and (frame["f_0.5"] >= frame["f_0.5_trim"]).all()
+    assert (frame["f_3"] >= frame["f_3_trim"]).all()
+    assert (frame["f_0.5"] >= frame["f_0.5_trim"]).all()
     tuned = frame[frame["segmenter"].isin(list(TUNING))]
     assert tuned["f_3_trim_cv"].notna().all() and tuned["f_0.5_trim_cv"].notna().all()
     cbm = tuned[tuned["segmenter"] == "cbm"]
@@ -156,13 +157,17 @@ def test_real_msaf_and_pop909_through_the_cli(tmp_path, capsys):
     data.mkdir()
     (data / "msaf").symlink_to(DATA / "msaf_sargon")
     (data / "pop909").symlink_to(DATA / "pop909")
-    frame = run_cli(tmp_path, ["-c", "-s", "estimated/representation=nmf:chance/segmenter=random"
-                               ":nmf/beta=1,rank=8,segmenter=cbm"], data=data)
+    selector = ("estimated/representation=nmf,dataset=msaf+pop909"
+                ":chance/segmenter=random,dataset=pop909"
+                ":nmf/beta=1,rank=8,segmenter=cbm,dataset=pop909")
+    frame = run_cli(tmp_path, ["-c", "-s", selector], data=data, n_tracks=2)
     capsys.readouterr()
     real = frame[frame["dataset"] != "synth_structure"]
     assert set(real["dataset"]) == {"msaf", "pop909"}
     score = real.groupby(["dataset", "bars", "segmenter"])["f_3_trim"].mean()
-    # measured (3 POP909 songs; msaf: the 63 s Sargon cut): see the README figures
-    assert score["pop909", "annotated", "cbm"] >= 0.45
-    assert score["pop909", "annotated", "random"] <= 0.35
-    assert score["msaf", "estimated", "cbm"] >= 0.3
+    # measured (POP909 001 and 047, annotator 1; msaf: the 63 s Sargon cut, estimated bars):
+    # nmf+cbm f_3_trim 0.62 (annotated bars), 0.65 (estimated); random 0.44; msaf 0.55
+    assert score["pop909", "annotated", "cbm"] >= 0.5
+    assert score["pop909", "annotated", "random"] <= 0.55
+    assert score["pop909", "annotated", "cbm"] > score["pop909", "annotated", "random"]
+    assert score["msaf", "estimated", "cbm"] >= 0.4

@@ -39,7 +39,8 @@ def test_cbm_recovers_known_sections(noise):
 
 
 def test_cbm_band_and_penalty_closed_form():
-    # a uniform block of p bars scores p - 1 for p <= band + 1, then 2 * band - band * (band + 1) / p:
+    # a uniform block of p bars scores p - 1 for p <= band + 1,
+    # then 2 * band - band * (band + 1) / p:
     # band 7 splits 16 bars into 8 + 8 (7 + 7 > 10.5); band 15 keeps them (15 > 14) unless the
     # modulo8 prior (0.25 for 16 bars, 0 for 8) weighs more than 1 / (0.25 * m8) = 4/7 here
     S = np.ones((16, 16))

@@ -104,6 +104,7 @@ def barwise_matrix(S, frame_rate, downbeats, frames_per_bar=96):
     grid = starts[:, None] + (ends - starts)[:, None] * np.arange(frames_per_bar) / frames_per_bar
     grid = np.clip(grid, times[0], times[-1])
     sampled = interp1d(times, S, axis=1, assume_sorted=True)(grid.ravel())
+    sampled = np.clip(sampled, S.min(), S.max())    # no rounding below 0: an NMF input stays valid
     return sampled.reshape(S.shape[0], len(starts), frames_per_bar).transpose(1, 0, 2).reshape(
         len(starts), -1)
 
