@@ -2,6 +2,7 @@
 path traversal. Each failure is one line; what was stored before stays intact."""
 import os
 import pickle
+from dataclasses import replace
 import shutil
 import sqlite3
 import subprocess
@@ -221,3 +222,35 @@ def test_tag_cannot_leave_the_results_folder(tmp_path, tag, capsys):
         assert not (tmp_path.parent / "x.db").exists()
     with pytest.raises(NmfabError, match="must be a plain name"):
         type(exp)("../evil", engine_task.TASK)
+
+
+def test_row_from_cached_steps_keeps_its_loss_history(tmp_path):
+    exp = make_experiment(tmp_path)
+    assert exp.main(["-c", "-s", SELECT]) == 0
+    first = load_results(_db(tmp_path), histories=True).set_index("track")
+    exp.main(["-R", "-y", "-s", SELECT])                      # rows gone, caches kept
+    assert exp.main(["-c", "-s", SELECT]) == 0                # every step from the cache
+    again = load_results(_db(tmp_path), histories=True).set_index("track")
+    assert again.hit_postprocess.all() and again.hit_factorize.all()
+    for track in first.index:
+        assert again.n_iter[track] == first.n_iter[track] > 0
+        assert again.final_loss[track] == first.final_loss[track]
+        assert list(again.loss_iter[track]) == list(first.loss_iter[track])
+
+
+def test_in_process_runs_use_one_blas_thread(tmp_path):
+    from threadpoolctl import threadpool_info
+
+    seen = []
+    real = engine_task.feature
+
+    def feature(setting, track, inputs, context):
+        seen.extend(pool["num_threads"] for pool in threadpool_info()
+                    if pool["user_api"] == "blas")
+        return real(setting, track, inputs, context)
+
+    exp = make_experiment(tmp_path)
+    exp.task = replace(exp.task, steps=[replace(engine_task.TASK.steps[0], func=feature),
+                                        *engine_task.TASK.steps[1:]])
+    assert exp.main(["-c", "1", "-s", SELECT]) == 0
+    assert seen and set(seen) == {1}
