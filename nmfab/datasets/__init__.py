@@ -15,5 +15,5 @@ from . import enst_drums, maestro, maps, mdb_drums, synth_drums, synth_piano  # 
 __all__ = ["Dataset", "DrumDataset", "crop_annotation", "for_task", "get", "open_dataset",
            "register"]
 from . import anuraset, labelled_soundscapes, synth_soundscape  # noqa: F401 (register ecoacoustics datasets)
-from . import msaf, pop909, structure_annotations, synth_structure  # noqa: F401 (register structure datasets)
 from . import medleydb, musdb18, stems, synth_separation  # noqa: F401 (register separation datasets)
+from . import msaf, pop909, structure_annotations, synth_structure  # noqa: F401 (register structure datasets)

@@ -8,6 +8,6 @@
 'drums'
 """
 from . import drums, transcription  # noqa: F401  (registration)
-from . import structure  # noqa: F401  (register the structure task)
 from . import ecoacoustics  # noqa: F401  (register the ecoacoustics task)
 from . import separation  # noqa: F401 (register the separation task)
+from . import structure  # noqa: F401  (register the structure task)
