@@ -179,7 +179,7 @@ def si_sdr(reference, estimate):
     --------
     >>> x = np.sin(np.arange(1000) / 10.0)
     >>> round(si_sdr(x, 0.5 * x + 0.01 * np.cos(np.arange(1000) / 3.0)), 1)
-    28.0
+    34.0
     """
     s, e = np.ravel(reference).astype(np.float64), np.ravel(estimate).astype(np.float64)
     energy = s @ s
