@@ -16,4 +16,4 @@ __all__ = ["Dataset", "DrumDataset", "crop_annotation", "for_task", "get", "open
            "register"]
 from . import anuraset, labelled_soundscapes, synth_soundscape  # noqa: F401 (register ecoacoustics datasets)
 from . import medleydb, musdb18, stems, synth_separation  # noqa: F401 (register separation datasets)
-from . import msaf, pop909, structure_annotations, synth_structure  # noqa: F401 (register structure datasets)
+from . import beatles, msaf, pop909, rwc_popular, salami, structure_annotations, synth_structure  # noqa: F401 (register structure datasets)
