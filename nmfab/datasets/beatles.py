@@ -10,8 +10,6 @@ folder or in the data_home (nmfab does not download it).
 Bars (``bars=annotated``) are the beats at position 1; a track without a beat
 file has none (use ``bars=estimated`` for it).
 """
-from pathlib import Path
-
 from .base import register
 from .structure_annotations import MirdataStructure
 
@@ -24,21 +22,3 @@ class Beatles(MirdataStructure):
     has_bars = True
     layout = ("audio/<album>/<song>.wav, annotations/seglab/The Beatles/<album>/<song>.lab, "
               "annotations/beat/The Beatles/<album>/<song>.txt")
-
-    def sections_path(self, item):
-        """The seglab ``.lab`` file."""
-        return item.sections_path
-
-    def sections(self, item):
-        """mirdata's Beatles ``.lab`` segment reader."""
-        from mirdata.datasets import beatles
-
-        return beatles.load_sections(item.sections_path)
-
-    def beats(self, item):
-        """mirdata's Beatles beat reader, or None when the track has no beat file."""
-        from mirdata.datasets import beatles
-
-        if not item.beats_path or not Path(item.beats_path).is_file():
-            return None
-        return beatles.load_beats(item.beats_path)

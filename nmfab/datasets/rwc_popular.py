@@ -13,8 +13,6 @@ boundaries of the published barwise-NMF figures.
 
 Bars (``bars=annotated``) are the annotated bar heads.
 """
-from pathlib import Path
-
 from .base import register
 from .structure_annotations import MirdataStructure
 
@@ -27,21 +25,3 @@ class RwcPopular(MirdataStructure):
     has_bars = True
     layout = ("audio/rwc-p-m0<disc>/<n>.wav, annotations/AIST.RWC-MDB-P-2001.CHORUS/"
               "RM-P<nnn>.CHORUS.TXT, annotations/AIST.RWC-MDB-P-2001.BEAT/RM-P<nnn>.BEAT.TXT")
-
-    def sections_path(self, item):
-        """The AIST CHORUS file."""
-        return item.sections_path
-
-    def sections(self, item):
-        """mirdata's RWC section reader (times in 10 ms)."""
-        from mirdata.datasets import rwc_popular
-
-        return rwc_popular.load_sections(item.sections_path)
-
-    def beats(self, item):
-        """mirdata's RWC beat reader, or None when the track has no beat file."""
-        from mirdata.datasets import rwc_popular
-
-        if not item.beats_path or not Path(item.beats_path).is_file():
-            return None
-        return rwc_popular.load_beats(item.beats_path)

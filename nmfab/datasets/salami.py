@@ -49,9 +49,3 @@ class Salami(MirdataStructure):
     def sections_path(self, item):
         """The annotator's file at the chosen level (None when the index has none)."""
         return getattr(item, f"sections_annotator{self.annotator}_{self.level}_path")
-
-    def sections(self, item):
-        """mirdata's SALAMI section reader on that file."""
-        from mirdata.datasets import salami
-
-        return salami.load_sections(self.sections_path(item))

@@ -160,7 +160,8 @@ def beat_downbeats(beats):
     Examples
     --------
     >>> from types import SimpleNamespace
-    >>> b = SimpleNamespace(times=np.arange(10) * 0.5, positions=np.array([3, 4] + [1, 2, 3, 4] * 2))
+    >>> positions = np.array([3, 4] + [1, 2, 3, 4] * 2)
+    >>> b = SimpleNamespace(times=np.arange(10) * 0.5, positions=positions)
     >>> beat_downbeats(b).tolist()
     [1.0, 3.0, 5.0]
     """
@@ -178,10 +179,12 @@ def beat_downbeats(beats):
 class MirdataStructure(StructureDataset):
     """A structure dataset read through mirdata, with data_home ``<data>/<name>/``.
 
-    A subclass names ``layout`` (for the messages) and implements
-    :meth:`sections_path`, :meth:`sections` (mirdata ``SectionData``) and, when
-    ``has_bars``, :meth:`beats` (mirdata ``BeatData`` or None). Tracks are the
-    index's tracks whose audio and section annotation are on disk.
+    ``name`` is mirdata's; a subclass gives ``layout`` (for the messages) and
+    ``has_bars``. Sections are read by the mirdata module's ``load_sections`` on
+    the track's ``sections_path`` and, when ``has_bars``, downbeats from its
+    ``load_beats`` on ``beats_path``; override :meth:`sections_path` (or
+    :meth:`sections`, :meth:`beats`) for another layout. Tracks are the index's
+    tracks whose audio and section annotation are on disk.
     """
 
     layout = ""
@@ -206,17 +209,26 @@ class MirdataStructure(StructureDataset):
             raise DatasetError(f"unknown {self.name} track {track!r} (not in the mirdata index)")
         return dataset.track(track)
 
+    def _reader(self, function):
+        """mirdata's ``load_<function>`` of the dataset's module."""
+        import importlib
+
+        return getattr(importlib.import_module(f"mirdata.datasets.{self.name}"), function)
+
     def sections_path(self, item):
         """Path of the section annotation of mirdata track ``item`` (None when not indexed)."""
-        raise NotImplementedError
+        return item.sections_path
 
     def sections(self, item):
-        """mirdata ``SectionData`` of ``item``."""
-        raise NotImplementedError
+        """mirdata ``SectionData`` of ``item`` (the module's ``load_sections``)."""
+        return self._reader("load_sections")(self.sections_path(item))
 
     def beats(self, item):
-        """mirdata ``BeatData`` of ``item``, or None."""
-        return None
+        """mirdata ``BeatData`` of ``item`` (the module's ``load_beats``); None without beats."""
+        path = getattr(item, "beats_path", None)
+        if not self.has_bars or not path or not Path(path).is_file():
+            return None
+        return self._reader("load_beats")(path)
 
     def tracks(self):
         """Index tracks whose audio is on disk and that have a section annotation, sorted.
