@@ -19,7 +19,7 @@ from nmfab import datasets as registry
 from nmfab.experiment import Experiment, datasets_present
 from nmfab.tasks.structure import TASK
 
-REAL = ("msaf", "pop909")
+REAL = [name for name in registry.for_task("structure") if not registry.get(name).embedded]
 
 
 def build(argv=()):

@@ -165,6 +165,23 @@ def _make_row(setting_id, setting, track, result, versions):
                 finalized=False, key=result.get("key", ""))
 
 
+@contextlib.contextmanager
+def _deferred_interrupt():
+    """Hold Ctrl-C (SIGINT) until the block is done, then raise it: a row is never stored
+    without being counted in the "N rows stored" line."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received = []
+    previous = signal.signal(signal.SIGINT, lambda number, frame: received.append(number))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if received:
+            raise KeyboardInterrupt
+
+
 class Interrupted(KeyboardInterrupt):
     """Ctrl-C during :func:`compute`; ``stored`` rows were recorded before it."""
 
@@ -267,8 +284,10 @@ def compute(task, items, results, context, n_jobs=1, force=False, progress=False
         finished = _iterate(todo, task, context, not_before, n_jobs)
         try:
             for (setting_id, setting, track), result in finished:
-                results.write(_make_row(setting_id, setting, track, result, versions), setting)
-                summary.add(result)
+                with _deferred_interrupt():        # stored and counted, or neither
+                    results.write(_make_row(setting_id, setting, track, result, versions),
+                                  setting)
+                    summary.add(result)
                 if result["error"]:
                     tqdm.write(f"failed: {setting_id or '(defaults)'} track {track}: "
                                f"{result['error']}", file=sys.stderr)

@@ -22,7 +22,7 @@ Steps and the factors they read (the audio logic is in :mod:`nmfab.mir.structure
 import numpy as np
 
 from .. import datasets
-from ..errors import check_choice
+from ..errors import NmfabError, check_choice
 from ..experiment.task import Step, Task, register_task
 from ..mir import structure as mir
 from ..mir.note_metrics import cross_validate
@@ -66,6 +66,9 @@ def feature_step(setting, track, inputs, context):
     y, sr, ref = open_dataset(setting, context).load(track, sr=SR)
     bars = check_choice("bars", setting["bars"], BARS)
     downbeats = ref["downbeats"] if bars == "annotated" else mir.estimate_downbeats(y, sr)
+    if len(downbeats) < 2:
+        raise NmfabError(f"track {track} has no usable bar times for bars={bars} "
+                         f"({len(downbeats)} downbeats); use bars=estimated or another track")
     hop = int(setting["hop_length"])
     S = mir.mel_feature(y, sr, setting["feature"], hop, int(setting["n_mels"]))
     X = mir.barwise_matrix(S, sr / hop, downbeats, int(setting["frames_per_bar"]))
