@@ -10,7 +10,7 @@ from .factors import algorithm_params, check_factor_names, task_defaults, unused
 from .display import comparison_table, expected_tracks, pivot_table, select_metrics
 from .metrics import Metric
 from .plan import check_defaults, make_plan, matches, parse_selector, setting_id
-from .results import RESERVED, ResultsStore, rows_to_frame
+from .results import RESERVED, DiskFull, ResultsStore, rows_to_frame
 from .task import Context
 
 
@@ -193,9 +193,15 @@ class Experiment:
                                  progress)
         summary.unlisted = list(broken)
         if self.task.finalize:
-            _, failures = runner.finalize(
-                self.task, [(sid, s, tracks[sid]) for sid, s in selected if sid in tracks],
-                store, self.context())
+            try:
+                _, failures = runner.finalize(
+                    self.task, [(sid, s, tracks[sid]) for sid, s in selected if sid in tracks],
+                    store, self.context())
+            except DiskFull:
+                raise DiskFull(f"disk full at {store.path} while storing the cross-track "
+                               f"metrics: {summary.done + summary.failed} rows stored by this "
+                               "run (all stored rows are intact); free space and rerun -c") \
+                    from None
             summary.failed += failures
         return summary
 
