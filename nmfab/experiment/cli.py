@@ -26,6 +26,10 @@ def build_parser(experiment):
         help="display the table: all metrics, N, '[0,2]' or metric:factor")
     add("-e", "--export", nargs="?", const="", metavar="NAME[.EXT]",
         help="export the table (csv, tex, md, html; png) to the export folder")
+    add("-r", "--report", action="store_true",
+        help="write the report (table, convergence, scores, one track's W and H) to "
+             "export/<experiment>[_TAG]/index.html")
+    add("--track", metavar="NAME", help="the report's example track (default: the first)")
     add("-p", "--plan", action="store_true", help="print the plans, their factors and values")
     add("-l", "--list", action="store_true", help="list the selected settings")
     add("-R", "--remove", action="store_true", help="remove the selected settings' results")
@@ -148,6 +152,10 @@ def _run_actions(experiment, args):
             stem = f"{experiment.name}_{experiment.tag}" if experiment.tag else experiment.name
             for path in export(table, experiment.export_dir, args.export, stem):
                 print(f"wrote {path}")
+    if args.report:
+        from .report import write_report
+
+        print(f"wrote {write_report(experiment, args.select, args.track)}")
     return status
 
 
@@ -160,7 +168,7 @@ def run(experiment, argv=None):
     parser = build_parser(experiment)
     args = parser.parse_args(argv)
     if not any([args.plan, args.list, args.remove, args.compute is not None,
-                args.display is not None, args.export is not None]):
+                args.display is not None, args.export is not None, args.report]):
         parser.print_usage()
         args.plan = True
     try:
