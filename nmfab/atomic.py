@@ -63,10 +63,10 @@ def check_file_name(what, value):
     --------
     >>> check_file_name("tag", "trial_2")
     'trial_2'
-    >>> check_file_name("tag", "../../x")
+    >>> check_file_name("tag", "../../x")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    nmfab.errors.NmfabError: tag '../../x' must be a plain name (letters, digits, _ . -; at most 100 characters), not a path
+    nmfab.errors.NmfabError: tag '../../x' must be a plain name ...
     """
     if not isinstance(value, str) or not _PLAIN_NAME.fullmatch(value):
         raise NmfabError(f"{what} {value!r} must be a plain name (letters, digits, _ . -; "

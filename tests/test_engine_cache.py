@@ -9,7 +9,6 @@ import h5py
 
 import engine_task
 from engine_task import TASK, make_experiment
-from nmfab.experiment import Step
 from nmfab.experiment import store
 from nmfab.experiment.cache import StepCache, step_key
 from nmfab.experiment.task import Context

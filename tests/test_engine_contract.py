@@ -7,7 +7,7 @@ import pytest
 
 from engine_task import TASK, make_experiment
 from nmfab.errors import NmfabError
-from nmfab.experiment import Experiment, Step, Task
+from nmfab.experiment import Experiment
 from nmfab.experiment.task import Context
 from nmfab.experiment.work import run_item
 

@@ -1,5 +1,6 @@
 """Results you can trust: damaged, crafted and missing files, a full disk, a dead worker,
 path traversal. Each failure is one line; what was stored before stays intact."""
+import hashlib
 import os
 import pickle
 from dataclasses import replace
@@ -17,8 +18,8 @@ import engine_task
 from engine_task import make_experiment
 from nmfab.errors import NmfabError
 from nmfab.experiment import load_results, store
-from nmfab.experiment.cache import StepCache, remove_stale_temporaries
-from nmfab.experiment.results import ResultsStore, encode_row
+from nmfab.experiment.cache import remove_stale_temporaries
+from nmfab.experiment.results import ResultsStore
 
 SELECT = "euclidean/algorithm=mu,rank=2,threshold=0"      # 1 setting x 3 tracks
 
@@ -132,8 +133,6 @@ def test_crafted_pickles_never_run(tmp_path):
         _plant_pickle_in_cache_file(path, marker)
     with sqlite3.connect(_db(tmp_path)) as connection:       # a pickle as a row, valid checksum
         payload = pickle.dumps(Payload(marker), protocol=0).decode("latin-1")
-        _, checksum = encode_row({})
-        import hashlib
         connection.execute("UPDATE rows SET row = ?, checksum = ?",
                            (payload, hashlib.sha256(payload.encode()).hexdigest()))
     exp.main(["-d", "-s", SELECT])
