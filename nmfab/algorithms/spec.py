@@ -128,7 +128,7 @@ class Param:
 
 
 def default_objective(V, W, H, *, beta, l1_H=0.0, **params):
-    """Beta-divergence plus the optional L1 penalty on H (the objective of ``mu``, ``hals``, ...)."""
+    """Beta-divergence plus the optional L1 penalty on H (``mu``'s, ``hals``'s, ... objective)."""
     return beta_divergence(V, W, H, beta) + l1_penalty(W, H, l1_H)
 
 

@@ -10,10 +10,14 @@ with :func:`register`.
 """
 from .base import Dataset, crop_annotation, for_task, get, open_dataset, register
 from .drum_annotations import DrumDataset
-from . import enst_drums, maestro, maps, mdb_drums, synth_drums, synth_piano  # noqa: F401 (register)
+
+# Registration: importing each dataset module registers its class (one line per task).
+from . import maestro, maps, synth_piano  # noqa: F401,E402 (transcription)
+from . import enst_drums, mdb_drums, synth_drums  # noqa: F401,E402 (drums)
+from . import medleydb, musdb18, stems, synth_separation  # noqa: F401,E402 (separation)
+from . import (beatles, msaf, pop909, rwc_popular, salami,  # noqa: F401,E402 (structure)
+               structure_annotations, synth_structure)
+from . import anuraset, labelled_soundscapes, synth_soundscape  # noqa: F401,E402 (ecoacoustics)
 
 __all__ = ["Dataset", "DrumDataset", "crop_annotation", "for_task", "get", "open_dataset",
            "register"]
-from . import anuraset, labelled_soundscapes, synth_soundscape  # noqa: F401 (register ecoacoustics datasets)
-from . import medleydb, musdb18, stems, synth_separation  # noqa: F401 (register separation datasets)
-from . import beatles, msaf, pop909, rwc_popular, salami, structure_annotations, synth_structure  # noqa: F401 (register structure datasets)
