@@ -27,6 +27,13 @@ def algorithm_applicable(setting):
     return None
 
 
+def unknown_choice(what, value, choices):
+    """Why ``value`` is not one of ``choices`` (an ``applicable`` reason), or None."""
+    if value in choices:
+        return None
+    return f"unknown {what} {value!r}; choose one of: " + ", ".join(map(str, choices))
+
+
 def factorize_setting(V, setting, **kwargs):
     """Run :func:`nmfab.factorize` on ``V`` with the setting's algorithm factors.
 

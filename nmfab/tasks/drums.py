@@ -19,7 +19,7 @@ from ..experiment.task import Step, Task, register_task
 from ..features import stft_magnitude
 from ..mir.onsets import PICKERS, onset_scores, pick_onsets
 from ..mir.templates import hit_spectra, templates_from_hits
-from .common import algorithm_applicable, factorize_setting
+from .common import algorithm_applicable, factorize_setting, unknown_choice
 
 N_FFT, HOP_LENGTH = 2048, 512
 TEMPLATE_SOURCES = ("other_tracks", "same_track_oracle")
@@ -122,9 +122,8 @@ def evaluate_step(setting, track, inputs, context):
 
 def applicable(setting):
     """Why a setting cannot run, or None."""
-    if factor(setting, "picker") not in PICKERS:
-        return f"unknown picker {factor(setting, 'picker')}"
-    return algorithm_applicable(setting)
+    return (unknown_choice("picker", factor(setting, "picker"), PICKERS)
+            or algorithm_applicable(setting))
 
 
 TASK = register_task(Task(

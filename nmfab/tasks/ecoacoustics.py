@@ -31,7 +31,7 @@ from .. import datasets
 from ..experiment.task import Step, Task, register_task
 from ..mir import ecoacoustics as eco
 from ..mir.note_metrics import cross_validate
-from .common import algorithm_applicable, factorize_setting
+from .common import algorithm_applicable, factorize_setting, unknown_choice
 
 COUNTERS = ("correlation", "periodicity", "baseline")
 MAX_BASELINE = 8
@@ -167,9 +167,8 @@ def finalize(setting, outputs_by_track, context):
 
 def applicable(setting):
     """Why a setting cannot run, or None."""
-    if value(setting, "counter") not in COUNTERS:
-        return f"unknown counter {value(setting, 'counter')} (one of {', '.join(COUNTERS)})"
-    return algorithm_applicable(setting)
+    return (unknown_choice("counter", value(setting, "counter"), COUNTERS)
+            or algorithm_applicable(setting))
 
 
 TASK = register_task(Task(
