@@ -101,3 +101,24 @@ def test_report_renders_in_headless_chromium(computed, capsys, tmp_path):
     assert pixels.shape[:2] == (2000, 1200)
     # the figures drew: well beyond a page of text, a large share of non-white pixels
     assert (pixels.min(axis=2) < 0.9).mean() > 0.05
+
+
+def test_task_views_draw_from_cached_outputs(tmp_path):
+    from nmfab.experiment.track_views import TASK_VIEWS
+
+    rng = np.random.default_rng(0)
+    feature = dict(V=rng.random((65, 200)), sr=np.int64(11025), hop_length=np.int64(256),
+                   n_fft=np.int64(128), ref_notes=np.array([[0.2, 1.0, 60.0], [1.5, 3.0, 64.0]]))
+    post = dict(activations=rng.random((5, 200)), pitches=np.arange(60, 65))
+    path = TASK_VIEWS["transcription"]({}, dict(feature=feature, postprocess=post), "t",
+                                       tmp_path / "transcription.png")
+    _check_not_blank(path)
+    onsets = {f"onsets_{name}": np.array([0.5, 1.5, 2.5]) for name in ("KD", "SD", "HH")}
+    H = np.zeros((5, 200))
+    H[:3, [21, 64, 107]] = 1.0
+    drums = dict(feature=dict(V=rng.random((65, 200)), sr=np.int64(11025),
+                              hop_length=np.int64(256), **onsets), factorize=dict(H=H))
+    path = TASK_VIEWS["drums"]({"picker": "median"}, drums, "t", tmp_path / "drums.png")
+    _check_not_blank(path)
+    assert TASK_VIEWS["drums"]({}, dict(feature=None, factorize=None), "t", tmp_path / "x.png") \
+        is None

@@ -167,30 +167,34 @@ def scores_figure(frame, metrics, factors, line_factors, path):
     metrics = [m for m in metrics if m.source in frame and frame[m.source].notna().any()]
     if not metrics or not factors:
         return None
+    panels = [(metric, factor) for metric in metrics for factor in factors]
+    ncols = len(factors) if len(factors) > 1 else min(3, len(panels))
+    nrows = -(-len(panels) // ncols)
     plt = pyplot()
-    fig, axes = plt.subplots(len(metrics), len(factors), squeeze=False,
-                             figsize=(4.2 * len(factors), 3.0 * len(metrics)))
-    for row_axes, metric in zip(axes, metrics):
-        for ax, factor in zip(row_axes, factors):
-            lines = [n for n in line_factors if n != factor]
-            levels = _levels(frame, factor)
-            groups = frame.groupby(lines, sort=False) if lines else [((), frame)]
-            for i, (_, line) in enumerate(groups):
-                centre, spread = [], []
-                for level in levels:
-                    values = _per_track(line[line[factor] == level], metric)
-                    values = values[np.isfinite(values)]
-                    centre.append(metric.reducer()(values) if len(values) else np.nan)
-                    spread.append(np.std(values, ddof=1) if len(values) > 1 else 0.0)
-                offset = (i - (len(groups) - 1) / 2) * 0.04   # so that error bars do not hide
-                ax.errorbar(np.arange(len(levels)) + offset, centre, yerr=spread, marker="o",
-                            capsize=3, label=label_of(line.iloc[0], lines))
-            pooled = [n for n in factors if n != factor and n not in lines]
-            ax.set_xticks(range(len(levels)), [format_value(v) for v in levels])
-            ax.set_xlabel(factor)
-            ax.set_ylabel(metric.name + (" (%)" if metric.percent else ""))
-            ax.set_title(f"{metric.name} by {factor}" + (f" (pooled: {', '.join(pooled)})"
-                                                         if pooled else ""), fontsize=9)
+    fig, axes = plt.subplots(nrows, ncols, squeeze=False, figsize=(4.2 * ncols, 3.0 * nrows))
+    for ax in axes.flat[len(panels):]:
+        ax.axis("off")
+    for ax, (metric, factor) in zip(axes.flat, panels):
+        lines = [n for n in line_factors if n != factor]
+        levels = _levels(frame, factor)
+        groups = frame.groupby(lines, sort=False) if lines else [((), frame)]
+        for i, (_, line) in enumerate(groups):
+            centre, spread = [], []
+            for level in levels:
+                values = _per_track(line[line[factor] == level], metric)
+                values = values[np.isfinite(values)]
+                centre.append(metric.reducer()(values) if len(values) else np.nan)
+                spread.append(np.std(values, ddof=1) if len(values) > 1 else 0.0)
+            offset = (i - (len(groups) - 1) / 2) * 0.04   # so that error bars do not hide
+            ax.errorbar(np.arange(len(levels)) + offset, centre, yerr=spread, marker="o",
+                        capsize=3, label=label_of(line.iloc[0], lines))
+        pooled = [n for n in factors if n != factor and n not in lines]
+        ax.set_xticks(range(len(levels)), [format_value(v) for v in levels])
+        ax.set_xlabel(factor)
+        ax.set_ylabel(metric.name + (" (%)" if metric.percent else ""))
+        ax.set_title(f"{metric.name} by {factor}" + (f" (pooled: {', '.join(pooled)})"
+                                                     if pooled else ""), fontsize=9)
+        if lines:
             ax.legend(fontsize=7)
     fig.tight_layout()
     return save(fig, path)
