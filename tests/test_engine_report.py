@@ -122,3 +122,7 @@ def test_task_views_draw_from_cached_outputs(tmp_path):
     _check_not_blank(path)
     assert TASK_VIEWS["drums"]({}, dict(feature=None, factorize=None), "t", tmp_path / "x.png") \
         is None
+    refs = rng.standard_normal((2, 8000, 1))
+    separation = dict(feature=dict(references=refs, sources="vocals,bass", sr=np.int64(8000)),
+                      separate=dict(estimates=0.8 * refs))
+    _check_not_blank(TASK_VIEWS["separation"]({}, separation, "t", tmp_path / "separation.png"))

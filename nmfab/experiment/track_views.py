@@ -95,12 +95,18 @@ def transcription_view(setting, outputs, title, path):
               extent=(0, seconds, pitches.min() - 0.5, pitches.max() + 0.5) if len(pitches)
               else None)
     ref = np.asarray(feature["ref_notes"]).reshape(-1, 3)
-    ax.hlines(ref[:, 2], ref[:, 0], ref[:, 1], colors="tab:red", linewidth=2,
+    ax.hlines(ref[:, 2], ref[:, 0], ref[:, 1], colors="tab:red", linewidth=4, alpha=0.5,
               label="reference notes")
+    if "sr" in feature and "hop_length" in feature:     # the notes -d scores (cheap to redo)
+        from ..tasks.transcription import feature_params, notes_from
+
+        est = notes_from(act, pitches, feature_params(feature), setting)
+        ax.hlines(est[:, 2], est[:, 0], est[:, 1], colors="tab:blue", linewidth=1.5,
+                  label="estimated notes")
     ax.set_xlabel("time (s)")
     ax.set_ylabel("MIDI pitch")
-    ax.set_title(f"estimated pitch activations (grey) and reference piano roll (red): {title}",
-                 fontsize=9)
+    ax.set_title(f"pitch activations (grey), estimated (blue) and reference (red) piano rolls: "
+                 f"{title}", fontsize=9)
     ax.legend(fontsize=8, loc="upper right")
     return save(fig, path)
 
@@ -136,5 +142,33 @@ def drums_view(setting, outputs, title, path):
     return save(fig, path)
 
 
+def separation_view(setting, outputs, title, path):
+    """Reference (top) and estimated (bottom) source spectrograms, in dB, one column a source."""
+    import librosa
+    import librosa.display
+
+    feature, separated = outputs.get("feature"), outputs.get("separate")
+    if not feature or not separated or "estimates" not in separated:
+        return None
+    sr = float(_scalar(feature, "sr"))
+    names = str(feature["sources"]).split(",")
+    rows = (("reference", np.asarray(feature["references"], dtype=float)),
+            ("estimate", np.asarray(separated["estimates"], dtype=float)))
+    plt = pyplot()
+    fig, axes = plt.subplots(2, len(names), figsize=(3.2 * len(names), 5.2), squeeze=False,
+                             sharex=True, sharey=True)
+    for row, (kind, signals) in enumerate(rows):
+        for column, name in enumerate(names):
+            mono = signals[column].reshape(signals.shape[1], -1).mean(axis=1)
+            S = np.abs(librosa.stft(mono, n_fft=1024, hop_length=256))
+            librosa.display.specshow(_db(S), ax=axes[row, column], sr=sr, hop_length=256,
+                                     x_axis="time", y_axis="log", cmap="magma")
+            axes[row, column].set_title(f"{kind}: {name}", fontsize=9)
+    fig.suptitle(f"sources: {title}", fontsize=10)
+    fig.tight_layout()
+    return save(fig, path)
+
+
 #: Task name -> view drawn for the chosen track (from the task's cached outputs).
-TASK_VIEWS = {"transcription": transcription_view, "drums": drums_view}
+TASK_VIEWS = {"transcription": transcription_view, "drums": drums_view,
+              "separation": separation_view}
