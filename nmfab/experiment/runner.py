@@ -88,7 +88,7 @@ def _iterate_parallel(items, task, context, not_before, n_jobs):
     """Yield (item, result) as work items finish on ``n_jobs`` worker processes."""
     threads = max(1, (os.cpu_count() or 1) // n_jobs)
     scheduler = _Scheduler(task, items, context, not_before)
-    running, suspects = {}, []
+    running, suspects, restarts = {}, [], 0
 
     def new_pool():
         return ProcessPoolExecutor(n_jobs, initializer=_init_worker,
@@ -97,18 +97,35 @@ def _iterate_parallel(items, task, context, not_before, n_jobs):
     pool = new_pool()
     try:
         while scheduler.pending or running or suspects:
-            if suspects:            # after a worker died: rerun what was in flight, one alone
-                if not running:
-                    item = suspects.pop(0)
-                    running[pool.submit(_work, item[1], item[2])] = (item, set(), True)
-            else:
-                while len(running) < n_jobs and (chosen := scheduler.next_item()):
-                    item, missing = chosen
-                    running[pool.submit(_work, item[1], item[2])] = (item, missing, False)
-            done, _ = wait(running, return_when=FIRST_COMPLETED)
-            if any(isinstance(f.exception(), BrokenProcessPool) for f in done):
+            broken = False
+            try:
+                if suspects:        # after a worker died: rerun what was in flight, one alone
+                    if not running:
+                        item = suspects[0]
+                        running[pool.submit(_work, item[1], item[2])] = (item, set(), True)
+                        suspects.pop(0)
+                else:
+                    while len(running) < n_jobs and (chosen := scheduler.next_item()):
+                        item, missing = chosen
+                        try:
+                            running[pool.submit(_work, item[1], item[2])] = (item, missing,
+                                                                            False)
+                        except BrokenProcessPool:
+                            scheduler.release(missing)
+                            scheduler.pending.insert(0, item)
+                            raise
+            except BrokenProcessPool:           # it broke before we could submit
+                broken = True
+            if not broken:
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                broken = any(isinstance(f.exception(), BrokenProcessPool) for f in done)
+            if broken:
                 # A worker died (killed, out of memory): the pool is gone. An item that
                 # killed it while running alone is recorded as failed; the others retry.
+                restarts += 1
+                if restarts > 3 and not running:
+                    raise NmfabError("worker processes die as soon as they start (out of "
+                                     "memory?); rerun with -c 1 to see why")
                 for item, missing, alone in running.values():
                     scheduler.release(missing)
                     if alone:
@@ -119,6 +136,7 @@ def _iterate_parallel(items, task, context, not_before, n_jobs):
                 pool.shutdown(wait=False, cancel_futures=True)
                 pool = new_pool()
                 continue
+            restarts = 0
             for future in done:
                 item, missing, _ = running.pop(future)
                 scheduler.release(missing)
