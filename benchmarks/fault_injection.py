@@ -15,7 +15,9 @@ It prints rows lost, rows duplicated, rows wrong in the final table, crashes
 Usage: ``python benchmarks/fault_injection.py [--kills N] [--seed S]``.
 """
 import argparse
+import hashlib
 import os
+import pickle
 import random
 import shutil
 import signal
@@ -31,7 +33,7 @@ sys.path.insert(0, str(TESTS))
 
 from engine_task import count_rows  # noqa: E402
 from nmfab.experiment import load_results  # noqa: E402
-from test_results_integrity import _plant_pickle_in_cache_file  # noqa: E402
+from test_results_integrity import Payload, _plant_pickle_in_cache_file  # noqa: E402
 
 SCRIPT = TESTS / "engine_experiment.py"
 SELECT = "euclidean/delay=0.05"          # 8 settings x 3 tracks, 50 ms each
@@ -140,10 +142,7 @@ def pickles(tally, base, reference_root):
     marker = base / "PAYLOAD_RAN"
     for path in (root / "data_cache").rglob("*.h5"):
         _plant_pickle_in_cache_file(path, marker)
-    import pickle
-    from test_results_integrity import Payload
     payload = pickle.dumps(Payload(marker), protocol=0).decode("latin-1")
-    import hashlib
     with sqlite3.connect(root / "results" / "enginetest.db") as connection:
         connection.execute("UPDATE rows SET row = ?, checksum = ?",
                            (payload, hashlib.sha256(payload.encode()).hexdigest()))

@@ -112,7 +112,6 @@ def _plant_pickle_in_cache_file(path, marker):
     """A crafted cache file: a pickle in attributes and a string dataset, valid checksum."""
     payload = pickle.dumps(Payload(marker), protocol=0)
     data = store.read(path)
-    image = bytearray(store.encode(data))
     with h5py.File(path, "w", userblock_size=store.USERBLOCK) as h5:
         store._write_group(h5, data)
         h5.attrs["evil"] = np.void(payload)
@@ -120,7 +119,7 @@ def _plant_pickle_in_cache_file(path, marker):
         for name in h5:
             h5[name].attrs["scalar"] = np.void(payload)
     image = bytearray(path.read_bytes())
-    digest = store.hashlib.sha256(image[store.USERBLOCK:]).hexdigest().encode()
+    digest = hashlib.sha256(image[store.USERBLOCK:]).hexdigest().encode()
     image[:len(store.MAGIC) + 65] = store.MAGIC + digest + b"\n"
     path.write_bytes(bytes(image))
 

@@ -53,8 +53,3 @@ def factorize_setting(V, setting, **kwargs):
                   seed=int(value("seed")), **algorithm_params(setting))
     params.update(kwargs)
     return factorize(np.asarray(V, dtype=np.float64), **params).as_dict()
-
-
-def setting_value(setting, name):
-    """The value of factor ``name`` in ``setting``, or its factorize default."""
-    return setting.get(name, FACTORIZE_DEFAULTS.get(name))
