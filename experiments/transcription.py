@@ -12,8 +12,12 @@ nenmf, least squares only, beta 2). The dataset factor is
 """
 import sys
 
+from nmfab.datasets import piano_recordings
 from nmfab.experiment import Experiment, datasets_present
+from nmfab.experiment.cli import data_dir_option
 from nmfab.tasks.transcription import TASK
+
+RECORDINGS = ("madmom_piano", "maestro_2s")
 
 
 def build(argv=()):
@@ -22,7 +26,9 @@ def build(argv=()):
         "NMF piano transcription: note F (onset only, 50 ms), with offsets, frame-level "
         "multipitch; threshold cross-validated over tracks"))
     exp.set_defaults(max_iter=100)                     # over the task's defaults
-    datasets = ["synth_piano"] + datasets_present(("maps", "maestro"), list(argv))
+    argv = list(argv)
+    datasets = (["synth_piano"] + datasets_present(("maps", "maestro"), argv)
+                + piano_recordings.present(data_dir_option(argv), RECORDINGS))
     exp.add_plan("harmonic", dataset=datasets, init="harmonic", rank=88, fixed_W=[False, True],
                  algorithm="mu", beta=[0, 1, 2])
     exp.add_plan("unsupervised", dataset=datasets, init="nndsvda", rank=[32, 64],

@@ -9,11 +9,24 @@ crossing): the frame centred on the attack, for loud and soft notes alike.
 Notes shorter than ``min_duration`` are dropped, and notes still active at
 the last frame are emitted with the end of the signal as offset.
 
+With ``onset="attack"`` a note must also start with an attack: the
+activation's rise over ``ATTACK_LAG`` frames must peak at no less than
+``ATTACK_FRACTION`` times the onset level (a piano note's activation jumps at
+the hammer strike, while the leak of a neighbour's partials or a resonance
+creeps up), and every further such rise peak inside a note starts a new note
+of the same pitch (a key struck again before its activation fell: repeated
+notes, sustain pedal).
+
 Frame ``t`` is at ``t * hop_length / sr`` seconds (centred STFT, no shift).
 """
 import numpy as np
+from scipy import signal
 
-from ..errors import NmfabError
+from ..errors import NmfabError, check_choice
+
+ONSET_RULES = ("level", "attack")
+ATTACK_LAG = 2          # frames over which a rise is measured
+ATTACK_FRACTION = 0.25  # least rise at an attack, as a fraction of the onset level
 
 
 def _segments(mask):
@@ -55,8 +68,50 @@ def row_notes(row, on_level, off_level, max_shift):
     return notes
 
 
+def attack_frames(row, level, min_gap=1):
+    """Frames where ``row`` rises by at least ``level`` over ``ATTACK_LAG`` frames (rise peaks).
+
+    The rise at frame ``t`` is ``row[t] - row[t - ATTACK_LAG]``; the returned
+    frames are its local maxima reaching ``level``, at least ``min_gap`` apart,
+    each moved to the steepest one-frame rise at or before it (the frame centred
+    on the attack).
+
+    Examples
+    --------
+    >>> row = np.array([0, 0, 1, 2, 2, 1.5, 1, 2.5, 3, 3, 0.0])
+    >>> attack_frames(row, 1.0).tolist()
+    [2, 7]
+    """
+    row = np.asarray(row, dtype=float)
+    rise = np.zeros_like(row)
+    rise[ATTACK_LAG:] = row[ATTACK_LAG:] - row[:-ATTACK_LAG]
+    peaks, _ = signal.find_peaks(np.concatenate(([0.0], rise, [0.0])), height=level,
+                                 distance=max(int(min_gap), 1))
+    frames = []
+    for peak in peaks - 1:
+        lo = max(peak - ATTACK_LAG + 1, 1)
+        step = row[lo:peak + 1] - row[lo - 1:peak]
+        frames.append(lo + int(np.argmax(step)) if step.size else int(peak))
+    return np.unique(frames).astype(int)
+
+
+def attack_notes(row, on_level, off_level, min_gap):
+    """Like :func:`row_notes`, with onsets at attacks only (``onset="attack"``)."""
+    notes = []
+    attacks = attack_frames(row, ATTACK_FRACTION * on_level, min_gap)
+    starts, ends = _segments(row >= off_level)
+    for start, end in zip(starts, ends):
+        inside = attacks[(attacks >= start - ATTACK_LAG) & (attacks < end)]
+        bounds = list(np.maximum(inside, 0)) + [end]
+        for onset, stop in zip(bounds[:-1], bounds[1:]):
+            peak = float(np.max(row[onset:max(stop, onset + 1)]))
+            if peak >= on_level:
+                notes.append((int(onset), int(stop), peak))
+    return notes
+
+
 def activations_to_notes(activations, pitches, sr, hop_length, threshold=0.15, hysteresis=0.5,
-                         min_duration=0.05, max_peak_shift=0.1, scale=None):
+                         min_duration=0.05, max_peak_shift=0.1, scale=None, onset="level"):
     """Turn pitch activations into notes.
 
     Parameters
@@ -79,6 +134,9 @@ def activations_to_notes(activations, pitches, sr, hop_length, threshold=0.15, h
         Longest move (s) from the threshold crossing to the steepest rise.
     scale : float or None
         Activation scale; defaults to the maximum of ``activations``.
+    onset : {"level", "attack"}
+        ``"level"``: a note starts where its activation crosses the onset
+        level; ``"attack"``: only at an attack (see the module docstring).
 
     Returns
     -------
@@ -92,16 +150,20 @@ def activations_to_notes(activations, pitches, sr, hop_length, threshold=0.15, h
                          f"shape {activations.shape} for {len(pitches)} pitches")
     if not 0 < hysteresis <= 1:
         raise NmfabError(f"hysteresis must be in (0, 1], got {hysteresis}")
+    check_choice("onset", onset, ONSET_RULES)
     scale = float(np.max(activations, initial=0.0)) if scale is None else float(scale)
     if scale <= 0:
         return np.zeros((0, 4))
     frame_s = hop_length / float(sr)
     on_level = threshold * scale
     max_shift = int(round(max_peak_shift / frame_s))
+    min_gap = max(int(round(min_duration / frame_s)), 1)
     notes = []
     for pitch, row in zip(pitches, activations):
-        for onset, offset, peak in row_notes(row, on_level, hysteresis * on_level, max_shift):
-            if (offset - onset) * frame_s >= min_duration:
-                notes.append((onset * frame_s, offset * frame_s, float(pitch), peak / scale))
+        found = (row_notes(row, on_level, hysteresis * on_level, max_shift) if onset == "level"
+                 else attack_notes(row, on_level, hysteresis * on_level, min_gap))
+        for onset_frame, offset, peak in found:
+            if (offset - onset_frame) * frame_s >= min_duration:
+                notes.append((onset_frame * frame_s, offset * frame_s, float(pitch), peak / scale))
     notes = np.array(notes, dtype=np.float64).reshape(-1, 4)
     return notes[np.lexsort((notes[:, 2], notes[:, 0]))]

@@ -8,11 +8,15 @@ Pipeline (one step per stage, each depending on the factors it lists):
   notes cropped to the audio loaded.
 * ``factorize`` (algorithm, beta, rank, init, fixed_W, max_iter, tol, seed, ...):
   any registered algorithm; ``init="harmonic"`` uses harmonic combs over MIDI
-  21..108 (rank 88), optionally kept fixed.
+  21..108 (rank 88) on STFT bins; ``init="piano"`` uses piano templates
+  (inharmonic partials ``k f0 sqrt(1 + B k^2)`` with a register-dependent
+  ``B``, :func:`nmfab.mir.templates.piano_templates`) on the bins of any
+  feature, ``init="comb"`` the same combs without inharmonicity; all three
+  optionally kept fixed (``fixed_W``).
 * ``postprocess`` (salience): MIDI pitch of each W column (the template's when
   W came from the harmonic init, else harmonic-sum matching), rows of H merged
   by pitch.
-* ``evaluate`` (threshold, hysteresis, min_duration): notes, note-level and
+* ``evaluate`` (threshold, hysteresis, min_duration, onset): notes, note-level and
   frame-level scores, and the note-F curve over :data:`THRESHOLD_GRID` that
   :func:`finalize` cross-validates over tracks (``cv_folds``).
 
@@ -27,15 +31,20 @@ from ..features import bin_frequencies, compute_feature
 from ..mir.note_metrics import cross_validate, frame_scores, note_scores
 from ..mir.notes import activations_to_notes
 from ..mir.pitch import column_pitches, merge_by_pitch
+from ..mir.templates import piano_templates
 from .common import algorithm_applicable, factorize_setting
 
 HARMONIC_PITCHES = range(21, 109)
+TEMPLATE_INITS = ("piano", "comb")     # templates built here, on the feature's own bins
+# Half-width (bins) of a partial's lobe: a Hann window's main lobe spans 2 STFT bins either
+# side; a CQT bin is as wide as its filter, so one bin either side.
+LOBE_WIDTH = dict(stft=2.0, cqt=1.0)
 THRESHOLD_GRID = np.array([0.02, 0.03, 0.05, 0.07, 0.1, 0.14, 0.2, 0.3])
 # ``algorithm`` and ``beta`` have no task default: every plan names them (and they stay in
 # the setting identifiers). ``n_tracks`` > 0 keeps the first n tracks of the dataset.
 DEFAULTS = dict(dataset="synth_piano", feature="stft", sr=11025, n_fft=1024, hop_length=256,
                 excerpt=30.0, init="nndsvda", fixed_W=False, salience=0.4, threshold=0.15,
-                hysteresis=0.5, min_duration=0.05, cv_folds=3, maps_instruments="all",
+                hysteresis=0.5, min_duration=0.05, onset="level", cv_folds=3, maps_instruments="all",
                 n_tracks=0)
 FEATURE_FACTORS = ("dataset", "feature", "sr", "n_fft", "hop_length", "excerpt", "maps_instruments")
 
@@ -55,9 +64,27 @@ def spectrogram(y, sr, setting):
     return compute_feature(y, sr, feature=value(setting, "feature"), **kwargs)
 
 
+def note_templates(params, init="piano"):
+    """Piano (``init="piano"``) or harmonic (``"comb"``) templates of MIDI 21..108 on the bins
+    of a feature computed with ``params``: array (n_bins, 88)."""
+    return piano_templates(bin_frequencies(params), HARMONIC_PITCHES, inharmonic=init == "piano",
+                           width=LOBE_WIDTH[params["feature"]], floor=1e-3)
+
+
 def factorize_spectrogram(V, params, setting):
     """Factorize ``V`` with the setting's algorithm, rank and init; returns a step output dict."""
+    from ..experiment.factors import FACTORIZE_DEFAULTS
+    from ..init import random_init
+
     init = value(setting, "init")
+    if init in TEMPLATE_INITS:
+        W0 = note_templates(params, init)
+        fixed = np.full(W0.shape[1], bool(value(setting, "fixed_W")))
+        H0 = random_init(np.asarray(V), W0.shape[1], int(setting.get("seed", FACTORIZE_DEFAULTS["seed"])))[1]
+        out = factorize_setting(V, setting, rank=W0.shape[1], init="custom", W0=W0, H0=H0,
+                                fixed_W=fixed)
+        out["pitches"] = np.asarray(HARMONIC_PITCHES, dtype=np.int64)
+        return out
     if init == "harmonic":
         if params["feature"] != "stft":
             raise NmfabError("init='harmonic' needs feature='stft' (its combs sit on STFT bins)")
@@ -85,12 +112,13 @@ def notes_from(activations, pitches, params, setting, threshold=None):
         activations, pitches, params["sr"], params["hop_length"],
         threshold=float(value(setting, "threshold") if threshold is None else threshold),
         hysteresis=float(value(setting, "hysteresis")),
-        min_duration=float(value(setting, "min_duration")))
+        min_duration=float(value(setting, "min_duration")), onset=str(value(setting, "onset")))
 
 
 def transcribe(audio, sr, *, algorithm="mu", beta=1.0, init="harmonic", rank=None, fixed_W=True,
                feature="stft", target_sr=11025, n_fft=1024, hop_length=256, max_iter=200,
-               threshold=0.15, hysteresis=0.5, min_duration=0.05, salience=0.4, seed=0):
+               threshold=0.15, hysteresis=0.5, min_duration=0.05, onset="level", salience=0.4,
+               seed=0):
     """Transcribe a piano recording into notes with NMF (no engine, no cache).
 
     Parameters
@@ -101,12 +129,16 @@ def transcribe(audio, sr, *, algorithm="mu", beta=1.0, init="harmonic", rank=Non
         Its sampling rate; it is resampled to ``target_sr``.
     algorithm, beta, max_iter, seed
         Passed to :func:`nmfab.factorize`.
-    init : {"harmonic", "nndsvda", ...}
-        ``"harmonic"``: 88 harmonic combs (MIDI 21..108, rank ignored);
-        otherwise an unsupervised init of ``rank`` components labelled by pitch.
+    init : {"piano", "comb", "harmonic", "nndsvda", ...}
+        ``"piano"``: 88 inharmonic piano templates (MIDI 21..108, rank ignored;
+        any ``feature``); ``"comb"``: the same without inharmonicity;
+        ``"harmonic"``: the harmonic combs of :func:`nmfab.init.harmonic_templates`
+        (STFT only); otherwise an unsupervised init of ``rank`` components
+        labelled by pitch.
     fixed_W : bool
-        Keep the harmonic templates fixed.
-    threshold, hysteresis, min_duration, salience
+        Keep the templates fixed.
+    feature : {"stft", "cqt"}
+    threshold, hysteresis, min_duration, onset, salience
         Note extraction and pitch labelling parameters (see :mod:`nmfab.mir.notes`).
 
     Returns
@@ -121,8 +153,9 @@ def transcribe(audio, sr, *, algorithm="mu", beta=1.0, init="harmonic", rank=Non
         y = librosa.resample(y, orig_sr=int(sr), target_sr=int(target_sr))
     setting = dict(algorithm=algorithm, beta=beta, init=init, rank=rank, fixed_W=fixed_W,
                    feature=feature, n_fft=n_fft, hop_length=hop_length, max_iter=max_iter,
-                   threshold=threshold, hysteresis=hysteresis, min_duration=min_duration, seed=seed)
-    if init != "harmonic" and rank is None:
+                   threshold=threshold, hysteresis=hysteresis, min_duration=min_duration,
+                   onset=onset, seed=seed)
+    if init not in ("harmonic",) + TEMPLATE_INITS and rank is None:
         raise NmfabError(f"init={init!r} needs a rank (number of components); e.g. rank=64")
     V, params = spectrogram(y, int(target_sr), setting)
     activations, pitches = pitch_activations(factorize_spectrogram(V, params, setting), params,
@@ -212,8 +245,9 @@ TASK = register_task(Task(
         Step("factorize", factorize_step, factors=("rank", "init", "fixed_W"), version="1",
              algorithm=True),
         Step("postprocess", postprocess_step, factors=("salience",), version="1"),
-        Step("evaluate", evaluate_step, factors=("threshold", "hysteresis", "min_duration"),
-             version="1", cache=False),
+        Step("evaluate", evaluate_step,
+             factors=("threshold", "hysteresis", "min_duration", "onset"), version="2",
+             cache=False),
     ),
     list_tracks=list_tracks,
     finalize=finalize,
