@@ -162,3 +162,69 @@ def test_maestro_missing_index_says_how_to_get_it(tmp_path):
         Maestro(home).validate()
     with pytest.raises(DatasetError, match="MAESTRO dataset folder not found"):
         Maestro(tmp_path / "nowhere").validate()
+
+
+def test_maestro_files_without_mirdata_in_the_task_grouped_layout(tmp_path):
+    from nmfab.datasets.piano_recordings import MaestroFiles, present
+
+    home = make_maestro(tmp_path / "transcription", with_index=False)
+    home.rename(tmp_path / "transcription" / "maestro_2s")
+    # found as <data>/maestro_2s or, as in ../shared/data, <data>/transcription/maestro_2s
+    assert present(tmp_path, ["maestro_2s", "madmom_piano"]) == ["maestro_2s"]
+    context = Context(data_dir=tmp_path, cache_dir=tmp_path / "cache")
+    assert list_tracks(dict(dataset="maestro_2s"), context) == [TRACK]
+    y, sr, notes = MaestroFiles(tmp_path / "maestro_2s").load(TRACK, sr=4000, duration=2.0)
+    assert sr == 4000 and y.ndim == 1 and len(y) == 8000
+    np.testing.assert_allclose(notes, [[0.5, 1.0, 60], [1.0, 2.0, 67]], atol=2e-3)
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(DatasetError, match="no MAESTRO"):
+        MaestroFiles(tmp_path / "empty").tracks()
+
+
+def test_madmom_piano_notes_and_onset_only_files(tmp_path):
+    from nmfab.datasets.piano_recordings import MadmomPiano
+
+    root = tmp_path / "madmom_piano"
+    (root / "audio").mkdir(parents=True)
+    (root / "annotations").mkdir()
+    for stem in ("stereo_sample", "sample"):
+        sf.write(root / "audio" / f"{stem}.wav", np.zeros(SR * 2, dtype=np.float32), SR)
+    (root / "annotations" / "stereo_sample.notes").write_text(
+        "# onset pitch duration velocity\n0.5\t60\t0.25\t70\n1.5\t64\t1.0\t60\n")
+    (root / "annotations" / "sample.onsets").write_text("# onsets\n0.1\n")
+    dataset = MadmomPiano(root)
+    dataset.validate()
+    assert dataset.tracks() == ["stereo_sample"]            # onset-only files are not tracks
+    _, _, notes = dataset.load("stereo_sample")
+    np.testing.assert_allclose(notes, [[0.5, 0.75, 60], [1.5, 2.0, 64]])
+    (root / "annotations" / "stereo_sample.notes").write_text("0.5\t60\n")
+    with pytest.raises(DatasetError, match="3 columns"):
+        dataset.annotation("stereo_sample")
+    with pytest.raises(DatasetError, match="madmom_piano folder not found"):
+        MadmomPiano(tmp_path / "nowhere").validate()
+
+
+def test_synth_piano_hard_is_deterministic_and_harder():
+    from nmfab.datasets import synth_piano_hard as hard
+
+    y1, sr, notes = hard.generate("synth_piano_hard_01", duration=3.0, sr=SR)
+    y2, _, notes2 = hard.generate("synth_piano_hard_01", duration=3.0, sr=SR)
+    np.testing.assert_array_equal(y1, y2)
+    np.testing.assert_array_equal(notes, notes2)
+    assert len(y1) == 3 * SR and np.max(np.abs(y1)) == pytest.approx(0.9)
+    scores = [hard.score(i) for i in range(6)]
+    all_notes = np.concatenate([s[0] for s in scores])
+    assert np.all(all_notes[:, 1] > all_notes[:, 0])
+    onsets = np.concatenate([np.round(s[0][:, 0], 1) for s in scores])
+    assert np.max(np.unique(onsets, return_counts=True)[1]) >= 5      # dense chords
+    assert all(len(s[1]) >= 2 for s in scores)                         # pedal spans in every track
+    # its inharmonicity is not the template model's (templates cannot match it exactly)
+    from nmfab.mir.templates import piano_inharmonicity
+    pitches = np.arange(24, 101)
+    assert np.max(np.abs(hard.inharmonicity(pitches) / piano_inharmonicity(pitches) - 1)) > 0.3
+    # a pedalled note keeps sounding after its key release: energy remains after the offset
+    rng = np.random.default_rng(0)
+    short = hard.render_note(60, 0.8, 0.2, SR, rng)
+    assert len(short) == int(0.3 * SR)
+    assert hard._sounding_until(1.0, 1.5, np.array([[1.2, 2.5]])) == 2.5
+    assert hard._sounding_until(1.0, 1.5, np.array([[1.6, 2.5]])) == 1.5

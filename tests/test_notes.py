@@ -78,3 +78,33 @@ def test_bad_shapes_are_one_line_errors():
         activations_to_notes(np.ones((3, 10)), [60, 61], SR, HOP)
     with pytest.raises(NmfabError, match="hysteresis"):
         activations_to_notes(np.ones((1, 10)), [60], SR, HOP, hysteresis=2.0)
+
+
+def _struck(n, strikes, decay=0.05):
+    """An activation row with exponentially decaying strikes {frame: amplitude}."""
+    row = np.zeros(n)
+    for frame, amplitude in strikes.items():
+        row[frame:] += amplitude * np.exp(-decay * np.arange(n - frame))
+    return row
+
+
+def test_attack_rule_splits_a_repeated_note_that_level_rule_merges():
+    row = _struck(120, {10: 1.0, 40: 0.8})       # struck again while still above the off level
+    level = activations_to_notes(row[None], [60], SR, HOP, threshold=0.15, min_duration=0.0)
+    attack = activations_to_notes(row[None], [60], SR, HOP, threshold=0.15, min_duration=0.0,
+                                  onset="attack")
+    assert len(level) == 1 and level[0, 0] == pytest.approx(10 * FRAME)
+    np.testing.assert_allclose(attack[:, 0], [10 * FRAME, 40 * FRAME])
+    assert attack[0, 1] == pytest.approx(40 * FRAME)            # the first ends at the restrike
+
+
+def test_attack_rule_drops_a_creeping_activation():
+    creep = np.concatenate([np.linspace(0, 0.5, 80), np.full(20, 0.5)])   # no attack
+    rows = np.stack([creep, _struck(100, {30: 1.0})])
+    level = activations_to_notes(rows, [50, 60], SR, HOP, threshold=0.15, min_duration=0.0)
+    attack = activations_to_notes(rows, [50, 60], SR, HOP, threshold=0.15, min_duration=0.0,
+                                  onset="attack")
+    assert sorted(level[:, 2]) == [50, 60]
+    assert attack[:, 2].tolist() == [60] and attack[0, 0] == pytest.approx(30 * FRAME)
+    with pytest.raises(NmfabError, match="onset"):
+        activations_to_notes(rows, [50, 60], SR, HOP, onset="peak")
