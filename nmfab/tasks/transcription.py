@@ -37,8 +37,8 @@ from .common import algorithm_applicable, factorize_setting
 HARMONIC_PITCHES = range(21, 109)
 TEMPLATE_INITS = ("piano", "comb")     # templates built here, on the feature's own bins
 # Half-width (bins) of a partial's lobe: a Hann window's main lobe spans 2 STFT bins either
-# side; a CQT bin is as wide as its filter, so one bin either side.
-LOBE_WIDTH = dict(stft=2.0, cqt=1.0)
+# side, and so does a CQT filter's (librosa's filter_scale=1 sets its bandwidth to the bin spacing).
+LOBE_WIDTH = dict(stft=2.0, cqt=2.0)
 THRESHOLD_GRID = np.array([0.02, 0.03, 0.05, 0.07, 0.1, 0.14, 0.2, 0.3])
 # ``algorithm`` and ``beta`` have no task default: every plan names them (and they stay in
 # the setting identifiers). ``n_tracks`` > 0 keeps the first n tracks of the dataset.
@@ -115,7 +115,7 @@ def notes_from(activations, pitches, params, setting, threshold=None):
         min_duration=float(value(setting, "min_duration")), onset=str(value(setting, "onset")))
 
 
-def transcribe(audio, sr, *, algorithm="mu", beta=1.0, init="harmonic", rank=None, fixed_W=True,
+def transcribe(audio, sr, *, algorithm="mu", beta=1.0, init="piano", rank=None, fixed_W=True,
                feature="stft", target_sr=11025, n_fft=1024, hop_length=256, max_iter=200,
                threshold=0.15, hysteresis=0.5, min_duration=0.05, onset="level", salience=0.4,
                seed=0):
