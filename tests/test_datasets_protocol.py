@@ -14,7 +14,8 @@ ALL = sorted(datasets.for_task("transcription") + datasets.for_task("drums"))
 
 
 def test_builtin_datasets_are_registered_per_task():
-    assert datasets.for_task("transcription") == ["maestro", "maps", "synth_piano"]
+    assert datasets.for_task("transcription") == ["madmom_piano", "maestro", "maestro_2s", "maps",
+                                                  "synth_piano", "synth_piano_hard"]
     assert datasets.for_task("drums") == ["enst_drums", "mdb_drums", "synth_drums"]
 
 
@@ -41,7 +42,7 @@ def test_every_dataset_follows_the_protocol(name, tmp_path):
     assert "\n" not in message and str(empty) in message
 
 
-@pytest.mark.parametrize("name", ["synth_piano", "synth_drums"])
+@pytest.mark.parametrize("name", ["synth_piano", "synth_piano_hard", "synth_drums"])
 def test_embedded_datasets_crop_to_the_audio_loaded(name, tmp_path):
     dataset = datasets.get(name)(None, tmp_path)
     track = dataset.tracks()[0]
@@ -55,7 +56,7 @@ def test_embedded_datasets_crop_to_the_audio_loaded(name, tmp_path):
 
 def test_get_unknown_name_lists_the_valid_ones():
     with pytest.raises(DatasetError, match="unknown transcription dataset 'mapz'; choose one of: "
-                                           "maestro, maps, synth_piano$"):
+                                           "madmom_piano, .*, synth_piano_hard$"):
         datasets.get("mapz", "transcription")
     with pytest.raises(DatasetError, match="unknown drums dataset 'maps'"):
         datasets.get("maps", "drums")

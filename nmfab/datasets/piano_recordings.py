@@ -112,6 +112,13 @@ class MaestroFiles(_RecordingFolder):
         return [(f"{p.parent.name}/{p.stem}", p.with_suffix(".midi"))
                 for p in sorted(self.root.glob("*/*")) if p.suffix in AUDIO_EXTENSIONS]
 
+    def validate(self):
+        """One line when the root holds no ``<year>/<name>.wav|flac``."""
+        super().validate()
+        if not self._pairs():
+            raise DatasetError(f"no MAESTRO recording <year>/<name>.wav|flac under {self.root}; "
+                               "put the recordings there with their .midi files")
+
     def tracks(self):
         """``<year>/<name>`` of every audio file with its ``.midi``."""
         tracks = self.keep_annotated(self._pairs())
