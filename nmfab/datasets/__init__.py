@@ -12,7 +12,8 @@ from .base import Dataset, crop_annotation, for_task, get, open_dataset, registe
 from .drum_annotations import DrumDataset
 
 # Registration: importing each dataset module registers its class (one line per task).
-from . import maestro, maps, piano_recordings, synth_piano, synth_piano_hard  # noqa: F401,E402,E501
+from . import (maestro, maps, piano_recordings, synth_piano,  # noqa: F401,E402 (transcription)
+               synth_piano_hard)
 from . import enst_drums, mdb_drums, synth_drums  # noqa: F401,E402 (drums)
 from . import medleydb, musdb18, stems, synth_separation  # noqa: F401,E402 (separation)
 from . import (beatles, msaf, pop909, rwc_popular, salami,  # noqa: F401,E402 (structure)

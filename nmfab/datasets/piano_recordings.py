@@ -64,7 +64,7 @@ def load_madmom_notes(path):
 
 
 class _RecordingFolder(Dataset):
-    """A folder of piano recordings, found as ``<data>/<name>`` or ``<data>/transcription/<name>``."""
+    """Piano recordings found as ``<data>/<name>`` or ``<data>/transcription/<name>``."""
 
     task = "transcription"
 
