@@ -62,7 +62,7 @@ def roughness(H):
     xp = namespace(H)
     ratio = H[:, :-1] / H[:, 1:]
     with np.errstate(divide="ignore", invalid="ignore"):
-        return scalar(xp.sum(ratio - xp.log(ratio) - 1.0)) if ratio.shape[1] else 0.0
+        return float(scalar(xp.sum(ratio - xp.log(ratio) - 1.0))) if ratio.shape[1] else 0.0
 
 
 def smooth_objective(V, W, H, *, beta, l1_H=0.0, lam=0.003):
