@@ -112,14 +112,16 @@ def update_H_smooth(H, A, B, weight, beta, fixed=None):
         cols = slice(first, None, 2)
         h = H[:, cols]
         n = h.shape[1]
-        left = xp.concat([zero, H], axis=1)[:, first:first + 2 * n:2]          # h_{k,n-1}
-        inv_right = xp.concat([1.0 / H[:, 1:], zero], axis=1)[:, cols]          # 1 / h_{k,n+1}
-        a = (A if A.shape[1] == 1 else A[:, cols]) + weight * inv_right
+        a = (A if A.shape[1] == 1 else A[:, cols]) + xp.zeros_like(h)
         if beta == 0:
-            d, c = edge[:, cols], B[:, cols] * h * h + weight * left
+            d, c = xp.zeros_like(h), B[:, cols] * h * h
         else:
-            d, c = B[:, cols] * h + edge[:, cols], weight * left
-        new = positive_root(a + xp.zeros_like(h), d + xp.zeros_like(h), c)
+            d, c = B[:, cols] * h, xp.zeros_like(h)
+        if weight:                                  # (lam = 0: no 0 * inf where h underflows)
+            a = a + weight * xp.concat([1.0 / H[:, 1:], zero], axis=1)[:, cols]  # 1/h_{k,n+1}
+            c = c + weight * xp.concat([zero, H], axis=1)[:, first:first + 2 * n:2]  # h_{k,n-1}
+            d = d + edge[:, cols]
+        new = positive_root(a, d, c)
         if fixed is not None:
             new = xp.where(fixed[:, None], h, new)
         H[:, cols] = new
