@@ -34,6 +34,10 @@ then positive on ``h > 0``, so the root is its global minimiser. With ``lam = 0`
 update is ``mu``'s (same iterates, to rounding). The penalty is infinite at zeros of H:
 with ``lam > 0`` H must be positive (``init="nndsvda"`` or ``"random"``, not ``"nndsvd"``).
 
+``factorize`` rescales V to unit mean only for algorithms with the default objective, so
+this one sees V as given, and the eps rule is absolute (model ``WH + EPS`` for beta < 2,
+V floored at ``EPS``, about 1.2e-7, for IS): divide quiet data by their mean first.
+
 The default ``lam = 0.003`` smooths mildly, so that activations that are not smooth
 (exactly low-rank random data) are still fitted to 1%; the data term grows with the
 number of rows F of V while the penalty does not, so spectrograms with hundreds of
@@ -156,7 +160,7 @@ def make_smooth(V, W, H, *, beta, fixed_W=None, fixed_H=None, l1_H=0.0, lam=0.00
     gamma = mm_exponent(beta)
     mask_W, mask_H = bool_mask(fixed_W, V), bool_mask(fixed_H, V)
     K = W.shape[1]
-    bufs = tuple(xp.empty_like(V) for _ in range(2))
+    bufs = tuple(xp.empty_like(V) for _ in range(1 if beta == 1 else 2))
     aug = augment(W, H)
     views = (aug[0][:, :K], aug[1][:K, :])
 

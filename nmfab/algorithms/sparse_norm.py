@@ -35,6 +35,10 @@ fitted to about 0.5%); sparser activations need a larger ``lam`` (0.1 to 3), and
 iterations, as MU slows down when ``lam`` grows. (``mu``'s ``l1_H`` solves the same
 problem for unit l1-norm W columns, a penalty linear in W.)
 
+``factorize`` rescales V to unit mean only for algorithms with the default objective, so
+this one sees V as given, and the eps rule is absolute (model ``WH + EPS`` for beta < 2,
+V floored at ``EPS``, about 1.2e-7, for IS): divide quiet data by their mean first.
+
 Examples
 --------
 >>> import numpy as np, nmfab
