@@ -178,12 +178,12 @@ def multipliers(W, column, target, mu0):
     xp = namespace(W)
     lo, hi = column.bracket(W, target)
     mu = xp.minimum(xp.maximum(mu0, lo), hi)
-    scale = xp.where(target > 0, target, xp.ones_like(target))
-    tol = 256 * float(np.finfo(to_numpy(W[:1, :1]).dtype).eps)
+    live = xp.sum(W, axis=0) > 0                 # an all-zero column stays zero: not checked
+    tol = 256 * float(np.finfo(np.float32 if str(W.dtype).endswith("float32") else np.float64).eps)
     for _ in range(MAX_NEWTON):
         u, du = column.ratio(mu)
         phi = xp.sum(W * u, axis=0) - target
-        if scalar(xp.max(xp.abs(phi) / scale)) <= tol:
+        if scalar(xp.max(xp.where(live, xp.abs(phi) / target, xp.zeros_like(phi)))) <= tol:
             break
         lo = xp.where(phi > 0, mu, lo)
         hi = xp.where(phi < 0, mu, hi)
@@ -227,7 +227,8 @@ def make_minvol(V, W, H, *, beta, fixed_W=None, fixed_H=None, l1_H=0.0, lam=0.00
     mask_W, mask_H = bool_mask(fixed_W, V), bool_mask(fixed_H, V)
     free_both = _rescalable(fixed_W, fixed_H, K)
     rescale = bool_mask(free_both, V)
-    target = like(np.where(free_both, 1.0, to_numpy(xp.sum(W, axis=0))), V)
+    sums = to_numpy(xp.sum(W, axis=0))
+    target = like(np.where(free_both | (sums <= 0), 1.0, sums), V)   # column sums kept
     if beta == 2:
         bufs, aug = (), None
     else:
