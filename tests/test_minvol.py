@@ -101,10 +101,13 @@ def test_weight_is_relative_to_the_initial_point(beta):
     V, W0, H0 = tiny_problem(4, F=12, K=3, T=15)
     lam, delta = 0.3, 0.5
     res = nmfab.factorize(V, W0=W0, H0=H0, algorithm="minvol", beta=beta, lam=lam,
-                          delta=delta, max_iter=1, tol=0)
+                          delta=delta, max_iter=5, tol=0)
     d0 = objective(V, W0, H0, beta, 0.0, delta)
     logdet0 = np.linalg.slogdet(W0.T @ W0 + delta * np.eye(3))[1]
     np.testing.assert_allclose(res.loss[0], d0 + lam * d0 * np.sign(logdet0), rtol=1e-12)
+    weight = lam * d0 / abs(logdet0)          # kept for the whole run, not recomputed
+    np.testing.assert_allclose(res.loss[-1], objective(V, res.W, res.H, beta, weight, delta),
+                               rtol=1e-10)
 
 
 @pytest.mark.parametrize("beta", BETAS)

@@ -45,9 +45,14 @@ checks for each beta).
 Fixed parts: fixed W columns keep their bits (their update factor is 1.0) and
 enter the penalty as constants; a free column whose H row is fixed keeps its
 initial column sum instead of 1 (it cannot be rescaled); fixed H rows are
-handled by the MU step. The absolute weight of a run is remembered against V
-(cleared when V is freed) so that :func:`minvol_objective`, which the driver
-calls with the declared parameters only, uses the weight ``make`` computed.
+handled by the MU step.
+
+The absolute weight depends on the initial point (so on ``init`` and ``seed``),
+while :func:`minvol_objective` is called by the driver with the declared
+parameters only: ``make`` remembers the weight against the V object of the run
+(cleared when V is freed), and the objective reads it there. Two runs on the
+same V object with the same parameters must therefore not be interleaved
+(e.g. in threads); consecutive runs are fine (each ``make`` sets its weight).
 
 Examples
 --------
