@@ -97,6 +97,19 @@ def test_runs_keep_free_columns_on_the_simplex(beta):
 
 
 @pytest.mark.parametrize("beta", BETAS)
+def test_zero_columns_from_nndsvd_stay_zero(beta):
+    rng = np.random.default_rng(0)
+    V = rng.random((40, 3)) @ rng.random((3, 50)) + 0.01     # rank 3 + floor: nndsvd gives zeros
+    res = nmfab.factorize(V, 6, algorithm="minvol", beta=beta, init="nndsvd", lam=0.03,
+                          max_iter=30, eval_every=1, tol=0)
+    sums = res.W.sum(axis=0)
+    dead = sums == 0
+    assert dead.any() and np.isfinite(res.loss).all()
+    np.testing.assert_allclose(sums[~dead], 1.0, rtol=0, atol=1e-10)
+    assert np.diff(res.loss).max() <= 1e-10 * res.loss[0]
+
+
+@pytest.mark.parametrize("beta", BETAS)
 def test_weight_is_relative_to_the_initial_point(beta):
     V, W0, H0 = tiny_problem(4, F=12, K=3, T=15)
     lam, delta = 0.3, 0.5

@@ -42,6 +42,9 @@ The positive root is taken, and ``mu_k`` is the root of the decreasing function
 majoriser over the feasible set, so J never increases (checked by the common
 checks for each beta).
 
+An all-zero column of W (e.g. from ``nndsvd`` on rank-deficient data) stays
+zero, as under MU, and is left off the simplex (its component is unused).
+
 Fixed parts: fixed W columns keep their bits (their update factor is 1.0) and
 enter the penalty as constants; a free column whose H row is fixed keeps its
 initial column sum instead of 1 (it cannot be rescaled); fixed H rows are
@@ -161,15 +164,20 @@ class _Column:
         return u, -u / (2.0 * safe_r)
 
     def bracket(self, W, target):
-        """(lo, hi) with ``sum_f w u(lo) >= target >= sum_f w u(hi)`` per column."""
+        """(lo, hi) with ``sum_f w u(lo) >= target >= sum_f w u(hi)`` per nonzero column."""
         xp = namespace(W)
+
+        def positive(x):                                      # 1 for an all-zero column
+            return xp.where(x > 0, x, xp.ones_like(x))
+
         if self.beta == 2:
             hi = xp.max(self.c, axis=0)                       # every u is 0 there
-            lo = xp.min(self.c, axis=0) - target / xp.sum(W / self.a, axis=0)
+            lo = xp.min(self.c, axis=0) - target / positive(xp.sum(W / self.a, axis=0))
             return lo, hi
         q = 1.0 if self.beta == 1 else 2.0                    # u = s ** (1 / q)
         hi = xp.max(-self.b0, axis=0) + (xp.sum(W * self.c ** (1 / q), axis=0) / target) ** q
-        lo = xp.min(-self.b0, axis=0) - (target / xp.sum(W * self.a ** (-1 / q), axis=0)) ** q
+        lo = xp.min(-self.b0, axis=0) - (target / positive(
+            xp.sum(W * self.a ** (-1 / q), axis=0))) ** q
         return lo, hi
 
 
