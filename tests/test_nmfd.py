@@ -146,6 +146,8 @@ def test_widths_and_masks_count_components():
         nmfab.factorize(V, 3, algorithm="nmfd", n_lags=4, W0=W0[:, :3], H0=np.ones((3, 150)))
     with pytest.raises(NmfabError, match="n_lags must be an integer"):
         nmfab.factorize(V, 3, algorithm="nmfd", n_lags=0)
+    with pytest.raises(NmfabError, match="several columns of W per component"):
+        nmfab.NMF(3, algorithm="nmfd").fit(V.T)
 
 
 def test_drum_task_runs_nmfd_with_fixed_template_frames(tmp_path):
