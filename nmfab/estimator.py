@@ -104,8 +104,8 @@ class NMF:
         """Run :func:`nmfab.factorize` on ``X.T`` with this estimator's parameters."""
         spec = ALGORITHMS.get(self.algorithm)
         if spec is not None and spec.w_blocks is not None:
-            raise NmfabError(f"NMF estimator: algorithm {self.algorithm!r} has several columns of W "
-                             "per component (components_ would not be K x features); "
+            raise NmfabError(f"NMF estimator: algorithm {self.algorithm!r} has several columns "
+                             "of W per component (components_ would not be K x features); "
                              "use nmfab.factorize")
         return factorize(X.T, self.n_components, algorithm=self.algorithm, beta=self.beta,
                          max_iter=self.max_iter, tol=self.tol, l1_H=self.l1_H, seed=self.seed,
