@@ -6,7 +6,6 @@ import numpy as np
 import scipy.sparse
 
 from . import algorithms
-from .algorithms.spec import default_objective
 from .backend import (as_float, bool_mask, contiguous, is_torch, like, resolve_dtype,
                       to_numpy)
 from .divergences import safe_data
@@ -139,8 +138,8 @@ def data_scale(V):
     this, data around 1e-7 collapse to ``WH = 0`` and data around 1e150
     overflow at beta = 2. Fixed rows of H are returned as given, to the bit.
     It applies to algorithms with the default objective (divergence + L1, whose
-    weight is rescaled by ``scale ** (1 - beta)``); an algorithm with its own
-    objective sees V as given.
+    weight is rescaled by ``scale ** (1 - beta)``) and to those declaring
+    ``AlgorithmSpec(rescale_data=True)``; any other algorithm sees V as given.
     """
     from .backend import namespace
 
@@ -211,7 +210,7 @@ def factorize(V, rank=None, *, algorithm="mu", beta=2.0, init="nndsvda", W0=None
     V = as_array(V)
     check.check_data(V)
     V = as_float(V, resolve_dtype(V, dtype), copy=beta <= 0)
-    scale = data_scale(V) if spec.objective is default_objective else 1.0
+    scale = data_scale(V) if spec.rescale_data else 1.0
     given_H = None if H0 is None else to_numpy(H0)
     if scale != 1.0:                       # V in units of its mean (see data_scale)
         V = V / scale
@@ -227,7 +226,11 @@ def factorize(V, rank=None, *, algorithm="mu", beta=2.0, init="nndsvda", W0=None
     step = spec.make(V, W, H, beta=beta, fixed_W=fixed_W, fixed_H=fixed_H, l1_H=l1_H, **params)
 
     def objective(V, W, H):
+        if run_objective is not None:           # state fixed by make (AlgorithmSpec.make)
+            return run_objective(V, W, H)
         return spec.objective(V, W, H, beta=beta, l1_H=l1_H, **params)
+
+    run_objective = getattr(step, "objective", None)
 
     W, H, history, n_iter, stop = _run(step, objective, V, W, H, max_iter, float(tol),
                                        max_time, eval_every)

@@ -100,6 +100,37 @@ def check_low_rank_recovered(name, beta, max_iter=3000, tolerance=1e-2):
     assert error < tolerance, f"{name} (beta={beta:g}): relative error {error:.3g} on rank-{RANK} data"
 
 
+def check_units(name, beta, units=(1e-8, 1e6), rtol=1e-5):
+    """Results do not depend on the data's units, for algorithms run on rescaled data.
+
+    For ``AlgorithmSpec.rescale_data``: the objective scales as declared,
+    ``objective(V/s, W, H/s) = s**-beta objective(V, W, H)``, and the model and the
+    loss of a run on ``V * u`` are those of the run on V, times u and ``u**beta``.
+    Algorithms that see V as given are not checked.
+    """
+    spec = get(name)
+    if not spec.rescale_data:
+        return
+    V = noisy_data()
+    params = spec.check_params({})
+    rng = np.random.default_rng(2)
+    W, H = rng.random((V.shape[0], RANK * spec.n_blocks(params))), rng.random((RANK, V.shape[1]))
+    s = 1e-3                    # V / s well above the absolute EPS of the model
+    scaled = spec.objective(V / s, W, H / s, beta=beta, l1_H=0.0, **params) * s ** beta
+    assert np.isclose(scaled, spec.objective(V, W, H, beta=beta, l1_H=0.0, **params),
+                      rtol=1e-5), f"{name} (beta={beta:g}): the objective does not scale with V"
+    kwargs = dict(algorithm=name, beta=beta, init="nndsvda", max_iter=30, tol=0, eval_every=10)
+    ref = factorize(V, RANK, **kwargs)
+    for u in units:
+        res = factorize(V * u, RANK, **kwargs)
+        for ours, theirs, what in ((spec.reconstruct(res.W, res.H, params),
+                                    spec.reconstruct(ref.W, ref.H, params) * u, "model"),
+                                   (res.loss, ref.loss * u ** beta, "loss")):
+            gap = np.abs(ours - theirs).max() / np.abs(theirs).max()
+            assert gap < rtol, f"{name} (beta={beta:g}): in units x{u:g}, the {what} " \
+                               f"differs by {gap:.3g}"
+
+
 def check_torch_parity(name, beta, rtol=1e-6):
     """The same run on torch CPU tensors matches numpy and returns torch tensors."""
     try:
@@ -142,6 +173,7 @@ def check_algorithm(name):
     for beta in algorithm_betas(name):
         check_objective_never_increases(name, beta)
         check_fixed_parts(name, beta)
+        check_units(name, beta)
         if beta in (0.0, 1.0, 2.0):
             check_low_rank_recovered(name, beta)
         try:

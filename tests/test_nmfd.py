@@ -130,7 +130,7 @@ def test_right_lags_fit_convolutive_data_far_better_than_nmf(beta):
     assert nmfd.loss[-1] < 0.05 * nmf.loss[-1], (nmfd.loss[-1], nmf.loss[-1])
     # the recorded loss is the divergence of the convolutive model
     L = convolve(nmfd.W, nmfd.H, n_lags=6)
-    assert nmfd.loss[-1] == pytest.approx(slow_divergence(V, L, beta), rel=1e-9)
+    assert nmfd.loss[-1] == pytest.approx(slow_divergence(V, L, beta), rel=1e-6)  # EPS, V rescaled
 
 
 def test_widths_and_masks_count_components():

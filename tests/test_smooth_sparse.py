@@ -121,7 +121,7 @@ def test_larger_lam_gives_smoother_H():
                                   seed=0, max_iter=300, tol=0)
             jumps.append(np.abs(np.diff(np.log(res.H), axis=1)).mean())
             assert res.loss[-1] == pytest.approx(
-                smooth_objective(V, res.W, res.H, beta=beta, lam=lam), rel=1e-12)
+                smooth_objective(V, res.W, res.H, beta=beta, lam=lam), rel=1e-6)  # run in V's mean units: EPS
         assert all(np.diff(jumps) < 0), f"beta={beta}: mean |log h_n - log h_n-1| {jumps}"
         assert jumps[-1] < 0.2 * jumps[0]
 

@@ -55,15 +55,14 @@ the relative error on exactly low-rank data under 1e-2 (the common checks);
 removing surplus components when the rank is over-estimated takes about 0.03
 (``tests/test_minvol.py``). The weight grows when the initial ``Wn0`` has a
 small volume: a ``random`` init (flat columns) gives a much stronger penalty
-than ``nndsvda`` for the same ``lam``. V is not rescaled by the driver for this
-algorithm (it has its own objective), so the ``EPS`` of the model is absolute.
+than ``nndsvda`` for the same ``lam``. The objective scales with the data (the
+weight is relative to the initial divergence), so the driver runs it on V in
+units of its mean like ``mu``.
 
-The absolute weight depends on the initial point (so on ``init`` and ``seed``),
-while :func:`minvol_objective` is called by the driver with the declared
-parameters only: ``make`` remembers the weight against the V object of the run
-(cleared when V is freed), and the objective reads it there. Two runs on the
-same V object with the same parameters must therefore not be interleaved
-(e.g. in threads); consecutive runs are fine (each ``make`` sets its weight).
+The absolute weight depends on the initial point (so on ``init`` and ``seed``):
+``make`` fixes it and hands the driver this run's objective as ``step.objective``
+(see :class:`~nmfab.algorithms.AlgorithmSpec`); :func:`minvol_objective` called on
+its own takes the given (W, H) as the initial point.
 
 Examples
 --------
@@ -77,7 +76,7 @@ True
 >>> bool(np.all(np.diff(res.loss) <= 1e-12 * res.loss[0]))
 True
 """
-import weakref
+from functools import partial
 
 import numpy as np
 
@@ -86,7 +85,6 @@ from ..divergences import beta_divergence
 from . import AlgorithmSpec, Interval, Param, register
 from .mu import _model_matrices, _rescalable, augment, mm_exponent, normalize_columns, update_H
 
-_WEIGHTS = {}          # id(V) -> {(beta, lam, delta): absolute weight of the run on V}
 MAX_NEWTON = 100
 
 
@@ -112,28 +110,14 @@ def absolute_weight(V, W, H, beta, lam, delta):
     return lam * beta_divergence(V, W, H, beta) / max(volume, np.finfo(float).tiny)
 
 
-def _remember(V, key, weight):
-    """Store ``weight`` for the run on V (forgotten when V is garbage collected)."""
-    if id(V) not in _WEIGHTS:
-        try:
-            weakref.finalize(V, _WEIGHTS.pop, id(V), None)
-        except TypeError:           # an array type without weak references: kept
-            pass
-        _WEIGHTS[id(V)] = {}
-    _WEIGHTS[id(V)][key] = weight
-    return weight
-
-
-def minvol_objective(V, W, H, *, beta, l1_H=0.0, lam=0.005, delta=1.0):
+def minvol_objective(V, W, H, *, beta, l1_H=0.0, lam=0.005, delta=1.0, weight=None):
     """``D_beta(V | WH) + weight * logdet(Wn^T Wn + delta I)`` (see the module docstring).
 
-    ``weight`` is the one fixed by :func:`make_minvol` for this V; called on a V
-    that no run has seen, the given (W, H) is taken as the initial point.
+    ``weight`` is the run's absolute weight (fixed by :func:`make_minvol`); by
+    default the given (W, H) is taken as the initial point.
     """
-    key = (float(beta), float(lam), float(delta))
-    weight = _WEIGHTS.get(id(V), {}).get(key)
     if weight is None:
-        weight = _remember(V, key, absolute_weight(V, W, H, beta, lam, delta))
+        weight = absolute_weight(V, W, H, beta, lam, delta)
     return beta_divergence(V, W, H, beta) + weight * scalar(logdet_volume(W, delta))
 
 
@@ -242,8 +226,7 @@ def make_minvol(V, W, H, *, beta, fixed_W=None, fixed_H=None, l1_H=0.0, lam=0.00
     """Build the one-iteration step (simplex-constrained MM update of W, then MU of H)."""
     xp = namespace(V)
     K = W.shape[1]
-    weight = _remember(V, (float(beta), float(lam), float(delta)),
-                       absolute_weight(V, W, H, beta, lam, delta))
+    weight = absolute_weight(V, W, H, beta, lam, delta)
     gamma = mm_exponent(beta)
     mask_W, mask_H = bool_mask(fixed_W, V), bool_mask(fixed_H, V)
     free_both = _rescalable(fixed_W, fixed_H, K)
@@ -273,6 +256,7 @@ def make_minvol(V, W, H, *, beta, fixed_W=None, fixed_H=None, l1_H=0.0, lam=0.00
         update_H(V, W, H, beta, gamma, bufs, mask_H, 0.0, aug)
         return W, H
 
+    step.objective = partial(minvol_objective, beta=beta, lam=lam, delta=delta, weight=weight)
     return step
 
 
@@ -282,5 +266,5 @@ register(AlgorithmSpec(
                           "volume weight relative to D(V|W0H0) / |logdet| at the initial point"),
                 delta=Param(1.0, Interval(float, 0, None, closed="neither"),
                             "logdet(W^T W + delta I): keeps the volume finite")),
-    objective=minvol_objective,
+    objective=minvol_objective, rescale_data=True,
     description="minimum-volume beta-NMF, W columns on the simplex (Leplat, Gillis & Ang 2020)"))

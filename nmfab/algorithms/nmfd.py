@@ -159,5 +159,5 @@ register(AlgorithmSpec(
     name="nmfd", make=make_nmfd, betas=BETAS, supports_fixed=True, penalties=(),
     params=dict(n_lags=Param(10, Interval(int, 1, None),
                              "frames T per template (W is F x K*T, lag-major)")),
-    objective=objective, w_blocks="n_lags", model=convolve,
+    objective=objective, w_blocks="n_lags", model=convolve, rescale_data=True,
     description="convolutive NMF (NMFD): templates of n_lags frames, MM updates, beta 0/1/2"))

@@ -34,9 +34,9 @@ then positive on ``h > 0``, so the root is its global minimiser. With ``lam = 0`
 update is ``mu``'s (same iterates, to rounding). The penalty is infinite at zeros of H:
 with ``lam > 0`` H must be positive (``init="nndsvda"`` or ``"random"``, not ``"nndsvd"``).
 
-``factorize`` rescales V to unit mean only for algorithms with the default objective, so
-this one sees V as given, and the eps rule is absolute (model ``WH + EPS`` for beta < 2,
-V floored at ``EPS``, about 1.2e-7, for IS): divide quiet data by their mean first.
+The objective scales with the data (``lam_eff`` is relative to ``mean(V)``), so it is
+declared ``rescale_data=True``: ``factorize`` runs it on V in units of its mean, like ``mu``,
+and the absolute eps rule does not swallow quiet data.
 
 The default ``lam = 0.003`` smooths mildly, so that activations that are not smooth
 (exactly low-rank random data) are still fitted to 1%; the data term grows with the
@@ -182,6 +182,6 @@ register(AlgorithmSpec(
     params=dict(lam=Param(0.003, Interval(float, 0, None),
                           "weight of the IS smoothness penalty on the rows of H "
                           "(times mean(V) for beta=1)")),
-    objective=smooth_objective,
+    objective=smooth_objective, rescale_data=True,
     description="temporally smooth IS/KL NMF, inverse-gamma Markov chain on H rows "
                 "(Fevotte 2011), block MM"))

@@ -35,9 +35,9 @@ fitted to about 0.5%); sparser activations need a larger ``lam`` (0.1 to 3), and
 iterations, as MU slows down when ``lam`` grows. (``mu``'s ``l1_H`` solves the same
 problem for unit l1-norm W columns, a penalty linear in W.)
 
-``factorize`` rescales V to unit mean only for algorithms with the default objective, so
-this one sees V as given, and the eps rule is absolute (model ``WH + EPS`` for beta < 2,
-V floored at ``EPS``, about 1.2e-7, for IS): divide quiet data by their mean first.
+The objective scales with the data (``lam_eff`` is relative to ``mean(V)``), so it is
+declared ``rescale_data=True``: ``factorize`` runs it on V in units of its mean, like ``mu``,
+and the absolute eps rule does not swallow quiet data.
 
 Examples
 --------
@@ -195,6 +195,6 @@ register(AlgorithmSpec(
     name="sparse_norm", make=make_sparse_norm, betas=None, supports_fixed=True,
     params=dict(lam=Param(0.01, Interval(float, 0, None),
                           "L1 weight on H, for unit l2-norm W columns, relative to mean(V)**(beta-1)")),
-    objective=sparse_norm_objective,
+    objective=sparse_norm_objective, rescale_data=True,
     description="sparse NMF (L1 on H) with unit l2-norm W columns, block MM "
                 "(Marmin, Goulart & Fevotte 2023), any real beta"))

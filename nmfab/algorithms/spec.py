@@ -143,6 +143,10 @@ class AlgorithmSpec:
     make : callable
         ``make(V, W, H, *, beta, fixed_W, fixed_H, l1_H, **params) -> step`` where
         ``step(W, H) -> (W, H)`` runs one iteration (see :mod:`nmfab.algorithms`).
+        A step may carry an attribute ``step.objective(V, W, H) -> float``: this
+        run's objective, when it depends on state that ``make`` fixed (``minvol``'s
+        weight, taken from the initial point); the driver then records it instead
+        of ``objective``.
     betas : tuple of float or None
         Supported betas; None for any real beta.
     supports_fixed : bool
@@ -169,6 +173,14 @@ class AlgorithmSpec:
     model : callable, optional
         ``model(W, H, **params) -> array (F, T)``, what the factors reconstruct,
         used by the common checks. Default: ``W @ H``.
+    rescale_data : bool, optional
+        Whether :func:`nmfab.factorize` may run the algorithm on V in units of
+        its mean (see :func:`nmfab.nmf.data_scale`), which keeps the absolute
+        eps rule harmless for very small or large data. Declare True when the
+        objective scales with the data: ``objective(V/s, W, H/s) = s**-beta *
+        objective(V, W, H)`` for penalties whose weights are relative to V (the
+        common check ``check_units`` verifies it). Default: True for the default
+        objective (its L1 weight is rescaled by the driver), False otherwise.
     """
 
     name: str
@@ -181,10 +193,13 @@ class AlgorithmSpec:
     description: str = ""
     w_blocks: Optional[str] = None
     model: Optional[Callable] = None
+    rescale_data: Optional[bool] = None
 
     def __post_init__(self):
         if self.objective is None:
             object.__setattr__(self, "objective", default_objective)
+        if self.rescale_data is None:
+            object.__setattr__(self, "rescale_data", self.objective is default_objective)
         params = {name: p if isinstance(p, Param) else Param(p)
                   for name, p in dict(self.params).items()}
         object.__setattr__(self, "params", params)
