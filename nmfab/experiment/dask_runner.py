@@ -15,8 +15,12 @@ import dataclasses
 import logging
 import os
 import re
+import signal
 import sys
+import threading
+import time
 import uuid
+import warnings
 from collections import Counter
 from pathlib import Path
 
@@ -76,6 +80,13 @@ def _distributed():
     return distributed
 
 
+def dask_setup(worker):
+    """Preload of ``local:N``'s workers: Ctrl-C is the driver's to handle (it stops the
+    cluster), so its workers ignore SIGINT, as ``-c N``'s do."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _cores():
     """CPU cores this process may use (its affinity: a SLURM allocation, not the whole node)."""
     try:
@@ -131,11 +142,14 @@ def _client(address):
         import dask
 
         try:
+            # the dashboard on port 8787, or a free one when taken (the first line says which)
             with dask.config.set({"distributed.scheduler.allowed-failures":
-                                  LOCAL_ALLOWED_FAILURES}):
+                                  LOCAL_ALLOWED_FAILURES}), warnings.catch_warnings():
+                warnings.filterwarnings("ignore", "Port 8787 is already in use")
                 cluster = distributed.LocalCluster(n_workers=value, threads_per_worker=1,
-                                                   processes=True, dashboard_address=":0",
-                                                   silence_logs=logging.CRITICAL)
+                                                   processes=True, dashboard_address=":8787",
+                                                   silence_logs=logging.CRITICAL,
+                                                   preload=[__name__])
         except Exception as error:
             raise NmfabError(f"--dask {address}: the local Dask cluster did not start "
                              f"({type(error).__name__}: {error}); a script that computes must "
@@ -163,12 +177,12 @@ def _host_slots(nthreads):
     return dict(slots)
 
 
-def _outcome(task, future):
+def _outcome(task, future, result):
     """The result dict of a finished future; a worker that died on it makes a failed row."""
     from distributed import KilledWorker
 
     if future.status != "error":
-        return future.result()
+        return result
     error = future.exception()
     if isinstance(error, KilledWorker):
         return dead_worker_result(task)
@@ -179,12 +193,28 @@ def _outcome(task, future):
                      "experiment's modules importable)")
 
 
+class _Workers:
+    """The cluster's task slots, asked again at most every ``period`` seconds (it may grow)."""
+
+    def __init__(self, client, period=1.0):
+        self.client, self.period, self.asked = client, period, -period
+
+    def slots(self):
+        """(total slots, slots per host)."""
+        if time.monotonic() - self.asked >= self.period:
+            nthreads = self.client.nthreads()
+            self.total, self.per_host = max(1, sum(nthreads.values())), _host_slots(nthreads)
+            self.asked = time.monotonic()
+        return self.total, self.per_host
+
+
 def iterate_dask(items, task, context, not_before, address):
     """Yield (item, result) as work items finish on the Dask cluster at ``address``.
 
     Items go out as worker threads free up, through the runner's scheduler, so
     that no two in flight compute the same cache entry (a factorization shared
-    by several post-processing settings is still computed once).
+    by several post-processing settings is still computed once), and a worker
+    that dies holds one item only.
     """
     if not items:
         return
@@ -195,24 +225,29 @@ def iterate_dask(items, task, context, not_before, address):
         print(f"dask: {len(nthreads)} workers, {sum(nthreads.values())} threads at "
               f"{client.scheduler.address}; dashboard {client.dashboard_link}", file=sys.stderr)
         _check_shared(client, context)
-        scheduler, running = _Scheduler(task, items, context, not_before), {}
+        scheduler, workers, running = _Scheduler(task, items, context, not_before), \
+            _Workers(client), {}
+        finished = distributed.as_completed(with_results=True, raise_errors=False)
+
+        def submit():
+            slots, per_host = workers.slots()
+            while len(running) < slots and (chosen := scheduler.next_item()):
+                item, missing = chosen
+                future = client.submit(_work, task, item[1], item[2], context, not_before,
+                                       per_host, pure=False,
+                                       key=f"{task.name}-{uuid.uuid4().hex}")
+                running[future] = (item, missing)
+                finished.add(future)
+
         try:
-            while scheduler.pending or running:
-                nthreads = client.nthreads()
-                slots, host_slots = max(1, sum(nthreads.values())), _host_slots(nthreads)
-                while len(running) < slots and (chosen := scheduler.next_item()):
-                    item, missing = chosen
-                    future = client.submit(_work, task, item[1], item[2], context, not_before,
-                                           host_slots, pure=False,
-                                           key=f"{task.name}-{uuid.uuid4().hex}")
-                    running[future] = (item, missing)
-                done, _ = distributed.wait(list(running), return_when="FIRST_COMPLETED")
-                for future in done:
-                    item, missing = running.pop(future)
-                    scheduler.release(missing)
-                    result = _outcome(task, future)
-                    future.release()
-                    yield item, result
+            submit()
+            for future, result in finished:
+                item, missing = running.pop(future)
+                scheduler.release(missing)
+                result = _outcome(task, future, result)
+                future.release()
+                submit()
+                yield item, result
         finally:
             if running:        # interrupted or failed: drop what is still queued or running
                 client.cancel(list(running))
