@@ -7,7 +7,9 @@ through ``--dask local:2``.
 """
 import os
 import socket
+import subprocess
 import sys
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -161,3 +163,41 @@ def test_an_item_that_kills_every_worker_is_recorded_failed(tmp_path, capsys, cl
     assert "Traceback" not in captured.err
     frame = stored(tmp_path)
     assert len(frame) == 3 and sorted(frame[frame.error == ""].track) == ["t0", "t2"]
+
+
+SCRIPT_TASK = '''
+import sys
+import numpy as np
+from nmfab.experiment import Experiment, Step, Task
+
+def feature(setting, track, inputs, context):
+    return {"V": np.random.default_rng(int(track)).random((4, 5)) + 0.1}
+
+def evaluate(setting, track, inputs, context):
+    return {"m": float(inputs["feature"]["V"].sum() * int(setting["k"]))}
+
+TASK = Task("script_task", [Step("feature", feature), Step("evaluate", evaluate, ("k",))],
+            list_tracks=lambda setting, context: ["0", "1"])
+
+if __name__ == "__main__":
+    exp = Experiment("script", TASK, results_dir="results", cache_dir="cache")
+    exp.add_plan("p", k=[1, 2])
+    raise SystemExit(exp.main(sys.argv[1:]))
+'''
+
+
+def test_steps_defined_in_the_script_resume(tmp_path, cluster):
+    """Steps of the running script reach the workers by value (cloudpickle), without their
+    source: the rows they store still carry the driver's keys, so -c resumes them."""
+    address, _ = cluster
+    (tmp_path / "script.py").write_text(SCRIPT_TASK)
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+
+    def run(*argv):
+        done = subprocess.run([sys.executable, "script.py", *argv, "-q"], cwd=tmp_path,
+                              env=env, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    assert "4 done, 0 skipped, 0 failed; cache hits: feature 2/4" in run("--dask", address)
+    assert "0 done, 4 skipped" in run("-c")

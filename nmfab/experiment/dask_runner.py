@@ -27,6 +27,7 @@ from pathlib import Path
 from threadpoolctl import threadpool_limits
 
 from ..errors import NmfabError
+from .cache import chain_keys
 from .runner import _Scheduler, dead_worker_result
 from .work import run_item
 
@@ -95,15 +96,19 @@ def _cores():
         return os.cpu_count() or 1
 
 
-def _work(task, setting, track, context, not_before, host_slots):
-    """Run one work item on a Dask worker, with BLAS threads = cores // task slots on its host."""
+def _work(task, setting, track, context, not_before, keys, host_slots):
+    """Run one work item on a Dask worker, with BLAS threads = cores // task slots on its host.
+
+    The cache ``keys`` are the driver's: a step defined in the driver's script reaches the
+    worker by value (cloudpickle), without the source its digest reads.
+    """
     from distributed import get_worker
 
     worker = get_worker()
     threads = max(1, _cores() // host_slots.get(worker.ip, worker.state.nthreads))
     if _WORKER.get("threads") != threads:        # once per worker process, as -c N does
         _WORKER.update(threads=threads, limits=threadpool_limits(limits=threads))
-    return run_item(task, setting, track, context, not_before)
+    return run_item(task, setting, track, context, not_before, keys)
 
 
 def _absolute(context):
@@ -233,8 +238,9 @@ def iterate_dask(items, task, context, not_before, address):
             slots, per_host = workers.slots()
             while len(running) < slots and (chosen := scheduler.next_item()):
                 item, missing = chosen
+                keys = chain_keys(task.steps, item[1], item[2])
                 future = client.submit(_work, task, item[1], item[2], context, not_before,
-                                       per_host, pure=False,
+                                       keys, per_host, pure=False,
                                        key=f"{task.name}-{uuid.uuid4().hex}")
                 running[future] = (item, missing)
                 finished.add(future)
