@@ -53,7 +53,8 @@ def cluster(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def serial(tmp_path_factory):
-    """The reference: SUBSET computed in this process (-c 1), and its summary line."""
+    """The reference: SUBSET computed in this process (-c 1)."""
+    pytest.importorskip("distributed", reason=NEED_DASK)
     root = tmp_path_factory.mktemp("serial")
     exp = make_experiment(root)
     assert exp.main(["-c", "1", "-s", SUBSET, "-q"]) == 0
@@ -79,6 +80,30 @@ def test_without_dask_installed_says_how_to_install(tmp_path, capsys, monkeypatc
     assert make_experiment(tmp_path).main(["--dask", "local:2", "-s", ONE_SETTING]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.strip().endswith('pip install -e ".[dask]"')
+
+
+def test_a_cache_folder_some_worker_cannot_see_is_one_line(tmp_path):
+    """The shared-file-system check, with workers that answer as a real Client.run does."""
+    from nmfab.errors import NmfabError
+    from nmfab.experiment.dask_runner import _check_shared
+    from nmfab.experiment.task import Context
+
+    class Client:         # worker 2 runs on a machine without the driver's folder
+        def run(self, function, path):
+            return {"tcp://w1:1": function(path), "tcp://w2:1": False}
+
+    context = Context(data_dir=None, cache_dir=tmp_path / "cache")
+    with pytest.raises(NmfabError, match=r"^the step cache folder .*cache is not visible on 1 "
+                       r"of 2 Dask workers \(e.g. tcp://w2:1\): put it on a file system every "
+                       r"worker shares \(--cache DIR\)$"):
+        _check_shared(Client(), context)
+    assert list((tmp_path / "cache").iterdir()) == []        # the probe file is removed
+
+    class Shared:
+        def run(self, function, path):
+            return {"tcp://w1:1": function(path), "tcp://w2:1": function(path)}
+
+    _check_shared(Shared(), context)
 
 
 def test_no_scheduler_at_the_address_is_one_line(tmp_path, capsys, monkeypatch):
