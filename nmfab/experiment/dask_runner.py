@@ -232,7 +232,8 @@ def iterate_dask(items, task, context, not_before, address):
         _check_shared(client, context)
         scheduler, workers, running = _Scheduler(task, items, context, not_before), \
             _Workers(client), {}
-        finished = distributed.as_completed(with_results=True, raise_errors=False)
+        finished = distributed.as_completed(loop=client.loop, with_results=True,
+                                            raise_errors=False)
 
         def submit():
             slots, per_host = workers.slots()
