@@ -146,7 +146,7 @@ def code_digest(name):
     return digest.hexdigest()[:16]
 
 
-from . import mu, hals, nenmf  # noqa: E402,F401  (registration lines)
+from . import mu, hals, nenmf, kl_ccd, kl_sn  # noqa: E402,F401  (registration lines)
 
 __all__ = ["ALGORITHMS", "AlgorithmSpec", "ENTRY_POINT_GROUP", "Interval", "Param",
            "check_supported", "code_digest", "default_objective", "get", "load_plugins",

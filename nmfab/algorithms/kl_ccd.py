@@ -1,0 +1,182 @@
+"""Cyclic coordinate descent for the KL divergence (Hsieh & Dhillon 2011, KDD), beta = 1.
+
+One iteration updates W, then H, one variable at a time, by projected Newton
+steps on the one-variable problem (the rest fixed). For ``x = W[i, k]`` with
+``a = H[k, :]`` and the model ``M = WH + EPS`` (the eps rule of :mod:`nmfab.backend`)::
+
+    f(x) = sum_j M_ij - V_ij log M_ij,   g = f'(x) = sum_j a_j (1 - V_ij / M_ij),
+    h = f''(x) = sum_j V_ij a_j**2 / M_ij**2,   x <- max(x - g / h, 0),
+
+repeated ``inner_iter`` times on the same variable before moving to the next, ``M``
+kept up to date by a rank-one update after each step (the paper's scheme).
+
+Order, and why it is the paper's: Hsieh & Dhillon sweep the rows of W, and
+within a row the components k = 1..K. Row i of W only touches row i of M, so the
+rows are independent given H, and running "for k: all rows at once" yields the
+same iterates as "for each row: for k" (up to rounding): one vectorised Newton
+step updates column k of W for all rows (numpy and torch alike). The rows are
+processed in cache-sized blocks (one block on a GPU); H is handled the same way
+on the transposed problem (columns of V, a transposed model).
+
+Safeguard (the objective never increases): an increasing Newton step (g < 0)
+cannot overshoot, because ``f''`` decreases with x, so it is a descent step; a
+decreasing one (g > 0) overshoots the minimiser and may land higher. As ``f'``
+is concave, ``f(x0) - f(x1) >= (x0 - x1) (g0 + g1) / 2``: the step is accepted
+where the gradient at the new point satisfies ``g1 >= -g0`` (it is needed anyway
+for the next step); elsewhere the variable goes to the root of the chord of ``f'``
+(the secant point), which lies between the minimiser and x0, so ``f`` decreased.
+The Newton denominator is floored at EPS (eps rule, item 2: it only shortens a step).
+"""
+import numpy as np
+
+from ..backend import (EPS, clip_nonneg, contiguous, device, floor_, is_numpy, is_torch,
+                       namespace)
+from . import AlgorithmSpec, Interval, Param, register
+
+BLOCK_ELEMENTS = 1 << 15       # entries of one row block of V / M (fits in L2 cache)
+
+
+def _divide(a, b, out):
+    """``out <- a / b``."""
+    if is_numpy(out):
+        return np.divide(a, b, out=out)
+    if is_torch(out):
+        import torch
+        return torch.div(a, b, out=out)
+    out[...] = a / b
+    return out
+
+
+def _rank1(M, d, a, tmp):
+    """``M += outer(d, a)`` in place (``tmp``: a work array of M's shape, numpy only)."""
+    if is_numpy(M):
+        np.multiply(d[:, None], a[None, :], out=tmp)
+        M += tmp
+    elif is_torch(M):
+        M.addr_(d, a)
+    else:
+        M += d[:, None] * a[None, :]
+
+
+class RowBlocks:
+    """The problem ``min_X D(V | X A^T + EPS)`` over the rows of X, block by block.
+
+    Rows of X are independent given A, so each block of rows is handled on its
+    own slice of V and of the model (cache-resident on CPUs). ``X`` (R x K) is
+    written in place; ``V`` is R x N (W: V itself; H: V transposed, copied once).
+
+    For each block, :meth:`ratios` fills ``R1 = V / M`` and ``R2 = V / M**2``, from
+    which the gradient and Hessian diagonal of component k are two matrix-vector
+    products (:meth:`grad`, :meth:`hess`).
+    """
+
+    def __init__(self, V, n_rank):
+        xp = namespace(V)
+        rows, cols = V.shape
+        self.V = V
+        self.M = xp.empty_like(V)
+        on_gpu = is_torch(V) and V.device.type != "cpu"
+        size = rows if on_gpu else max(1, min(rows, BLOCK_ELEMENTS // max(cols, 1)))
+        self.bounds = [(r, min(r + size, rows)) for r in range(0, rows, size)]
+        shape = (size, cols)
+        self.R1, self.R2 = (xp.empty(shape, dtype=V.dtype, device=device(V)) for _ in range(2))
+        self.tmp = np.empty(shape, dtype=V.dtype) if is_numpy(V) else None
+
+    def start(self, X, A):
+        """Set the model ``M = X A^T + EPS`` and the data of the components (A: N x K)."""
+        xp = namespace(X)
+        M = self.M
+        M[...] = X @ A.T
+        M += EPS
+        self.At = contiguous(A.T)                # K x N: component k is a contiguous row
+        self.At2 = self.At * self.At
+        self.sums = xp.sum(self.At, axis=1)
+
+    def blocks(self, X):
+        """Yield (V block, M block, X block, scratch) for each block of rows."""
+        for r0, r1 in self.bounds:
+            n = r1 - r0
+            tmp = None if self.tmp is None else self.tmp[:n]
+            yield self.V[r0:r1], self.M[r0:r1], X[r0:r1], (self.R1[:n], self.R2[:n], tmp)
+
+    @staticmethod
+    def ratios(Vb, Mb, scratch):
+        R1, R2 = scratch[0], scratch[1]
+        _divide(Vb, Mb, R1)
+        _divide(R1, Mb, R2)
+
+    def grad(self, scratch, k):
+        return self.sums[k] - scratch[0] @ self.At[k]
+
+    def hess(self, scratch, k):
+        return floor_(scratch[1] @ self.At2[k])
+
+    def move(self, Mb, scratch, d, k):
+        _rank1(Mb, d, self.At[k], scratch[2])
+
+
+def ccd_rows(prob, X, free, inner_iter):
+    """Hsieh-Dhillon CCD over the free columns of X (rows of X independent), safeguarded."""
+    xp = namespace(X)
+    for Vb, Mb, Xb, scratch in prob.blocks(X):
+        fresh = False                     # ratios valid for the current model block
+        for k in free:
+            if not fresh:
+                prob.ratios(Vb, Mb, scratch)
+            x = Xb[:, k] * 1.0
+            g, h = prob.grad(scratch, k), prob.hess(scratch, k)
+            for t in range(inner_iter):
+                new = clip_nonneg(x - g / h)
+                d = new - x
+                prob.move(Mb, scratch, d, k)
+                prob.ratios(Vb, Mb, scratch)
+                g_new = prob.grad(scratch, k)
+                bad = (g > 0) & (g_new < -g)          # decreasing step not certified
+                if bool(xp.any(bad)):
+                    gap = xp.where(bad, g - g_new, xp.ones_like(g))        # > 2 g where bad
+                    keep = xp.where(bad, g / gap, xp.ones_like(g))          # secant point
+                    back = (keep - 1.0) * d
+                    new = x + keep * d
+                    prob.move(Mb, scratch, back, k)
+                    prob.ratios(Vb, Mb, scratch)
+                    g_new = prob.grad(scratch, k)
+                if t + 1 < inner_iter:
+                    h = prob.hess(scratch, k)
+                x, g = new, g_new
+            Xb[:, k] = x
+            fresh = True
+
+
+def free_components(mask, rank):
+    """Indices of the components not fixed by ``mask`` (boolean numpy array or None)."""
+    return [k for k in range(rank) if mask is None or not mask[k]]
+
+
+def transposed_data(V):
+    """V^T as a contiguous array (the H half works on the transposed problem)."""
+    return contiguous(V.T)
+
+
+def make_kl_ccd(V, W, H, *, beta, fixed_W=None, fixed_H=None, l1_H=0.0, inner_iter=1):
+    """Build the one-iteration KL-CCD step (W then H)."""
+    K = W.shape[1]
+    free_W, free_H = free_components(fixed_W, K), free_components(fixed_H, K)
+    rows_W = RowBlocks(V, K)
+    rows_H = RowBlocks(transposed_data(V), K)
+
+    def step(W, H):
+        rows_W.start(W, H.T)
+        ccd_rows(rows_W, W, free_W, inner_iter)
+        Ht = H.T                          # a view: rows of H^T are the columns of H
+        rows_H.start(Ht, W)
+        ccd_rows(rows_H, Ht, free_H, inner_iter)
+        return W, H
+
+    return step
+
+
+register(AlgorithmSpec(
+    name="kl_ccd", make=make_kl_ccd, betas=(1.0,), supports_fixed=True, penalties=(),
+    params=dict(inner_iter=Param(1, Interval(int, 1, None),
+                                 "Newton steps on each variable before the next")),
+    description="cyclic coordinate descent with safeguarded Newton steps, KL (Hsieh & Dhillon 2011)"))
