@@ -38,6 +38,7 @@ still go to 0 geometrically. Rank-one updates of the model floor it at EPS
 (rounding only: the exact ``WH + EPS`` is >= EPS).
 """
 import numpy as np
+from scipy.linalg import get_blas_funcs
 
 from ..backend import EPS, contiguous, device, floor_, is_numpy, is_torch, namespace
 from . import AlgorithmSpec, Interval, Param, register
@@ -56,20 +57,23 @@ def _divide(a, b, out):
     return out
 
 
-def _rank1(M, d, a, tmp):
-    """``M <- max(M + outer(d, a), EPS)`` in place (``tmp``: work array of M's shape, numpy).
+def _rank1(M, d, a, floor):
+    """``M += outer(d, a)`` in place (numpy: BLAS ``ger`` on the C-ordered block, one pass).
 
-    The floor only removes rounding: the exact model ``WH + EPS`` is >= EPS, but a
-    sum of rank-one updates in float32 can cancel to zero or below.
+    float32 models are then floored at EPS: a sum of rank-one updates can cancel to
+    zero or below by rounding, while the exact ``WH + EPS`` is >= EPS.
     """
     if is_numpy(M):
-        np.multiply(d[:, None], a[None, :], out=tmp)
-        M += tmp
+        ger = get_blas_funcs("ger", (M,))
+        out = ger(1.0, a, d, a=M.T, overwrite_a=True)     # M^T += a d^T, in place
+        if not np.shares_memory(out, M):                  # pragma: no cover (not C-ordered)
+            M[...] = out.T
     elif is_torch(M):
         M.addr_(d, a)
     else:
         M += d[:, None] * a[None, :]
-    floor_(M)
+    if floor:
+        floor_(M)
 
 
 class RowBlocks:
@@ -94,7 +98,7 @@ class RowBlocks:
         self.bounds = [(r, min(r + size, rows)) for r in range(0, rows, size)]
         shape = (size, cols)
         self.R1, self.R2 = (xp.empty(shape, dtype=V.dtype, device=device(V)) for _ in range(2))
-        self.tmp = np.empty(shape, dtype=V.dtype) if is_numpy(V) else None
+        self.floor = xp.finfo(V.dtype).eps > 1e-10        # float32: floor after updates
 
     def start(self, X, A):
         """Set the model ``M = X A^T + EPS`` and the data of the components (A: N x K)."""
@@ -110,8 +114,7 @@ class RowBlocks:
         """Yield (V block, M block, X block, scratch) for each block of rows."""
         for r0, r1 in self.bounds:
             n = r1 - r0
-            tmp = None if self.tmp is None else self.tmp[:n]
-            yield self.V[r0:r1], self.M[r0:r1], X[r0:r1], (self.R1[:n], self.R2[:n], tmp)
+            yield self.V[r0:r1], self.M[r0:r1], X[r0:r1], (self.R1[:n], self.R2[:n], self.floor)
 
     @staticmethod
     def ratios(Vb, Mb, scratch):
@@ -144,25 +147,26 @@ def ccd_rows(prob, X, free, inner_iter, shrink):
             x = Xb[:, k] * 1.0
             g, h = prob.grad(scratch, k), prob.hess(scratch, k)
             for t in range(inner_iter):
+                last = t + 1 == inner_iter
                 new = xp.maximum(x - g / h, shrink * x)
                 d = new - x
                 prob.move(Mb, scratch, d, k)
                 prob.ratios(Vb, Mb, scratch)
-                g_new = prob.grad(scratch, k)
+                g_new, fresh = prob.grad(scratch, k), True
                 bad = (g > 0) & (g_new < -g)          # decreasing step not certified
                 if bool(xp.any(bad)):
                     gap = xp.where(bad, g - g_new, xp.ones_like(g))        # > 2 g where bad
                     keep = xp.where(bad, g / gap, xp.ones_like(g))          # secant point
-                    back = (keep - 1.0) * d
                     new = x + keep * d
-                    prob.move(Mb, scratch, back, k)
-                    prob.ratios(Vb, Mb, scratch)
-                    g_new = prob.grad(scratch, k)
-                if t + 1 < inner_iter:
+                    prob.move(Mb, scratch, (keep - 1.0) * d, k)
+                    fresh = False                 # ratios recomputed when next needed
+                    if not last:
+                        prob.ratios(Vb, Mb, scratch)
+                        g_new, fresh = prob.grad(scratch, k), True
+                if not last:
                     h = prob.hess(scratch, k)
                 x, g = new, g_new
             Xb[:, k] = x
-            fresh = True
 
 
 def free_components(mask, rank):
