@@ -6,8 +6,10 @@ later appear by themselves) runs from one shared NNDSVDa init per (data, rank)
 on magnitude spectrograms of a piano recording, a drum track and a rock mixture
 from ``/work/shared/data``, at ranks 10 and 40. Each run records its loss at
 every iteration, with the algorithm's wall time (loss evaluations excluded, see
-``nmfab.factorize``). Repeated runs replay the same iterates (same number of
-iterations) and the time of each iteration is the median over repeats.
+``nmfab.factorize``); ``mu`` runs first (at least 200 iterations) and every other
+algorithm gets at least the time mu took. Repeated runs replay the same iterates
+(same number of iterations) and the time of each iteration is the median over
+repeats. BLAS runs single-threaded unless ``--threads`` says otherwise.
 
 Printed: for each (beta, data, rank) and algorithm, the time and iteration at
 which the relative gap ``(loss - best) / best`` first falls below 1e-2 and 1e-4
@@ -26,6 +28,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 import nmfab
 from nmfab.algorithms.spec import default_objective
@@ -78,6 +81,7 @@ def first_below(values, level, times, iters):
 def setting_rows(V, rank, beta, budget, repeats, seed=0):
     """Histories and table rows for one (data, rank, beta); interleaved repetitions."""
     names, _ = comparable(beta)
+    names.sort(key=lambda n: n != "mu")          # mu first: its time sets the others' budget
     W0, H0, _ = initialize(V, rank, "nndsvda", seed=seed)
     histories, failed = {}, {}
     for name in names:
@@ -86,6 +90,9 @@ def setting_rows(V, rank, beta, budget, repeats, seed=0):
                                   MU_REFERENCE if name == "mu" else 1)
         except NmfabError as error:              # e.g. an algorithm needing other inputs
             failed[name] = str(error)
+            continue
+        if name == "mu":                          # every algorithm gets at least mu's time
+            budget = max(budget, float(histories[name][1][-1]))
     if not histories:
         return {}, [], failed
     best = min(float(np.min(h[0])) for h in histories.values())
@@ -157,14 +164,17 @@ def main(argv=None):
                         help="where the PNG plot goes (default: %(default)s)")
     parser.add_argument("--repeats", type=int, default=None,
                         help="timed repetitions per run (median); default 3, 1 with --quick")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="BLAS threads (default 1: stable timings on a shared machine)")
     args = parser.parse_args(argv)
+    threadpool_limits(limits=args.threads)
     seconds, ranks, budget = (2.0, (10,), 1.0) if args.quick else (4.0, (10, 40), 4.0)
     repeats = args.repeats or (1 if args.quick else 3)
     missing = [str(p) for p in RECORDINGS.values() if not p.is_file()]
     if missing:
         raise SystemExit(f"data not found: {missing[0]} (see /work/shared/data/README.md)")
     specs = {name: spectrogram(path, seconds) for name, path in RECORDINGS.items()}
-    print(f"spectrograms (F x T): " + ", ".join(f"{n} {V.shape[0]}x{V.shape[1]}"
+    print("spectrograms (F x T): " + ", ".join(f"{n} {V.shape[0]}x{V.shape[1]}"
                                              for n, V in specs.items())
           + f"; ranks {ranks}; time budget {budget:g} s per run; {repeats} repeat(s)")
     start, panels = time.perf_counter(), {}

@@ -40,7 +40,8 @@ still go to 0 geometrically. Rank-one updates of the model floor it at EPS
 import numpy as np
 from scipy.linalg import get_blas_funcs
 
-from ..backend import EPS, contiguous, device, floor_, is_numpy, is_torch, namespace
+from ..backend import (EPS, contiguous, device, floor_, is_numpy, is_torch, matmul_into,
+                       namespace)
 from . import AlgorithmSpec, Interval, Param, register
 
 BLOCK_ELEMENTS = 1 << 15       # entries of one row block of V / M (fits in L2 cache)
@@ -88,7 +89,7 @@ class RowBlocks:
     products (:meth:`grad`, :meth:`hess`).
     """
 
-    def __init__(self, V, n_rank):
+    def __init__(self, V):
         xp = namespace(V)
         rows, cols = V.shape
         self.V = V
@@ -103,8 +104,7 @@ class RowBlocks:
     def start(self, X, A):
         """Set the model ``M = X A^T + EPS`` and the data of the components (A: N x K)."""
         xp = namespace(X)
-        M = self.M
-        M[...] = X @ A.T
+        M = matmul_into(X, A.T, self.M)
         M += EPS
         self.At = contiguous(A.T)                # K x N: component k is a contiguous row
         self.At2 = self.At * self.At
@@ -118,17 +118,21 @@ class RowBlocks:
 
     @staticmethod
     def ratios(Vb, Mb, scratch):
+        """``R1 <- V / M`` and ``R2 <- V / M**2`` on one block."""
         R1, R2 = scratch[0], scratch[1]
         _divide(Vb, Mb, R1)
         _divide(R1, Mb, R2)
 
     def grad(self, scratch, k):
+        """f'(x) for component k, every row of the block."""
         return self.sums[k] - scratch[0] @ self.At[k]
 
     def hess(self, scratch, k):
+        """f''(x) for component k, floored at EPS."""
         return floor_(scratch[1] @ self.At2[k])
 
     def move(self, Mb, scratch, d, k):
+        """The model after adding ``d`` to component k of the block's rows."""
         _rank1(Mb, d, self.At[k], scratch[2])
 
 
@@ -184,8 +188,8 @@ def make_kl_ccd(V, W, H, *, beta, fixed_W=None, fixed_H=None, l1_H=0.0, inner_it
     """Build the one-iteration KL-CCD step (W then H)."""
     K = W.shape[1]
     free_W, free_H = free_components(fixed_W, K), free_components(fixed_H, K)
-    rows_W = RowBlocks(V, K)
-    rows_H = RowBlocks(transposed_data(V), K)
+    rows_W = RowBlocks(V)
+    rows_H = RowBlocks(transposed_data(V))
 
     def step(W, H):
         rows_W.start(W, H.T)
