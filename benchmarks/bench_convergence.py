@@ -172,7 +172,7 @@ def main(argv=None):
                         help="BLAS threads (default 1: stable timings on a shared machine)")
     args = parser.parse_args(argv)
     threadpool_limits(limits=args.threads)
-    seconds, ranks, budget = (2.0, (10,), 1.0) if args.quick else (4.0, (10, 40), 4.0)
+    seconds, ranks, budget = (2.0, (10,), 1.0) if args.quick else (4.0, (10, 40), 2.0)
     repeats = args.repeats or (1 if args.quick else 3)
     missing = [str(p) for p in RECORDINGS.values() if not p.is_file()]
     if missing:
