@@ -167,7 +167,8 @@ def code_digest(name):
     return digest.hexdigest()[:16]
 
 
-from . import mu, hals, nenmf, minvol, nmfd, smooth, sparse_norm  # noqa: E402,F401  (registration lines)
+from . import (mu, hals, nenmf, minvol, nmfd, smooth, sparse_norm,  # noqa: E402,F401
+               kl_ccd, kl_sn)                                     # (registration lines)
 
 __all__ = ["ALGORITHMS", "AlgorithmSpec", "ENTRY_POINT_GROUP", "Interval", "Param",
            "check_supported", "code_digest", "default_objective", "get", "load_plugins",
