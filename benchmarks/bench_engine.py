@@ -5,13 +5,15 @@ Prints, measured in one run:
 1. the cost of a rerun after changing only a post-processing factor, as a
    fraction of the first run (target <= 10%);
 2. the speedup of ``-c 2`` over ``-c 1`` on a CPU-bound plan (target >= 1.7x on
-   2 idle cores);
+   2 idle cores), and of ``--dask local:2`` (a LocalCluster of 2 worker
+   processes, its start-up included) on the same plan, when Dask is installed;
 3. the engine's own overhead per work item when the task does nothing
    (target < 20 ms).
 
 Usage: ``python benchmarks/bench_engine.py`` (works in a temporary folder).
 """
 import contextlib
+import importlib.util
 import io
 import tempfile
 import time
@@ -95,7 +97,21 @@ def parallel_speedup(root):
     plan = dict(SPECTROGRAM, rank=24, threshold=0.0, n_tracks=8, max_iter=300)
     one = timed_main(make(root / "one", NMF_TASK, **plan), "-c", "1")
     two = timed_main(make(root / "two", NMF_TASK, **plan), "-c", "2")
-    return one, two
+    dask = running = None
+    if importlib.util.find_spec("distributed"):
+        dask = timed_main(make(root / "dask", NMF_TASK, **plan), "-c", "--dask", "local:2")
+        running = dask_on_a_running_cluster(root / "running", plan)
+    return one, two, dask, running
+
+
+def dask_on_a_running_cluster(root, plan):
+    """Seconds of ``--dask ADDRESS`` on a LocalCluster of 2 started (and warmed) beforehand."""
+    from distributed import Client, LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None,
+                      silence_logs=50) as cluster, Client(cluster) as client:
+        client.run(importlib.import_module, "nmfab.experiment.dask_runner")
+        return timed_main(make(root, NMF_TASK, **plan), "-c", "--dask", cluster.scheduler_address)
 
 
 def overhead_per_item(root, n_items=200):
@@ -111,9 +127,17 @@ def main():
         first, again = rerun_fraction(root / "rerun")
         print(f"rerun after a post-processing factor change: {again:.2f} s vs first run "
               f"{first:.2f} s = {100 * again / first:.1f}% (target <= 10%)")
-        one, two = parallel_speedup(root / "parallel")
+        one, two, dask, running = parallel_speedup(root / "parallel")
         print(f"-c 2 vs -c 1 on a CPU-bound plan: {one:.2f} s / {two:.2f} s = "
               f"{one / two:.2f}x speedup (target >= 1.7x on 2 idle cores)")
+        if dask is None:
+            print('--dask local:2: not measured, Dask is not installed (pip install -e ".[dask]")')
+        else:
+            print(f"--dask local:2 vs -c 1 on the same plan: {one:.2f} s / {dask:.2f} s = "
+                  f"{one / dask:.2f}x speedup, cluster start-up included (-c 2 / --dask "
+                  f"local:2 = {two / dask:.2f})")
+            print(f"--dask on a running LocalCluster of 2 vs -c 1: {one:.2f} s / {running:.2f} s "
+                  f"= {one / running:.2f}x speedup (-c 2 / it = {two / running:.2f})")
         overhead = overhead_per_item(root / "overhead")
         print(f"engine overhead per work item (do-nothing task, 2 cached steps): "
               f"{1000 * overhead:.1f} ms (target < 20 ms)")

@@ -7,8 +7,9 @@
 Needs the ``separation`` extra (museval) and ffmpeg on PATH (museval's musdb
 dependency checks for it at import). Plans: ``nmf`` (mu, KL on the magnitude
 STFT) over grouping (supervised, blind_mfcc, oracle_grouping) x mask (wiener,
-ratio, none); ``oracle_irm`` (IRM1 with ratio, IRM2 with wiener: the ceiling)
-and ``mixture`` (mixture / n_sources: the floor). Every table value is the
+ratio, none); ``solvers`` (the blind groupings with every beta=1 solver:
+mu, kl_ccd, kl_sn, minvol, smooth, sparse_norm, at their default parameters);
+``oracle_irm`` (IRM1 with ratio, IRM2 with wiener: the ceiling) and ``mixture`` (mixture / n_sources: the floor). Every table value is the
 median over tracks (the field's convention). Real datasets (musdb18, medleydb)
 join the plans when their folder exists under ``--data`` / NMFAB_DATA; they
 are scored on their full tracks (excerpt=0).
@@ -25,6 +26,11 @@ exp.set_defaults(algorithm="mu", max_iter=100, eval_every=10)
 DATASETS = ["synth_mix"] + datasets_present(REAL_DATASETS)
 exp.add_plan("nmf", grouping=["supervised", "blind_mfcc", "oracle_grouping"],
              mask=["wiener", "ratio", "none"], dataset=DATASETS)
+# Solver vs task score: every blind-capable algorithm for beta=1 on the same free NMF (nmfd's
+# multi-frame templates do not fit the per-column grouping; it is compared in drums.py).
+SOLVERS = ["mu", "kl_ccd", "kl_sn", "minvol", "smooth", "sparse_norm"]
+exp.add_plan("solvers", algorithm=SOLVERS, grouping=["blind_mfcc", "oracle_grouping"],
+             mask="wiener", dataset=DATASETS)
 exp.add_plan("oracle_irm", grouping="oracle_irm", mask=["wiener", "ratio"], dataset=DATASETS)
 exp.add_plan("mixture", grouping="mixture", mask="none", dataset=DATASETS)
 

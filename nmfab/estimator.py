@@ -9,8 +9,10 @@ import inspect
 
 import numpy as np
 
+from .algorithms import ALGORITHMS
 from .backend import as_float, like, namespace, resolve_dtype
 from .divergences import beta_divergence, safe_data
+from .errors import NmfabError
 from .nmf import as_array, factorize
 
 
@@ -100,6 +102,11 @@ class NMF:
 
     def _factorize(self, X, **kwargs):
         """Run :func:`nmfab.factorize` on ``X.T`` with this estimator's parameters."""
+        spec = ALGORITHMS.get(self.algorithm)
+        if spec is not None and spec.w_blocks is not None:
+            raise NmfabError(f"NMF estimator: algorithm {self.algorithm!r} has several columns "
+                             "of W per component (components_ would not be K x features); "
+                             "use nmfab.factorize")
         return factorize(X.T, self.n_components, algorithm=self.algorithm, beta=self.beta,
                          max_iter=self.max_iter, tol=self.tol, l1_H=self.l1_H, seed=self.seed,
                          dtype=self.dtype, **dict(self.algorithm_params or {}), **kwargs)

@@ -6,7 +6,6 @@ import numpy as np
 import scipy.sparse
 
 from . import algorithms
-from .algorithms.spec import default_objective
 from .backend import (as_float, bool_mask, contiguous, is_torch, like, resolve_dtype,
                       to_numpy)
 from .divergences import safe_data
@@ -68,11 +67,15 @@ def _sync(x):
         torch.cuda.synchronize(x.device)
 
 
-def _initial_factors(V, rank, init, W0, H0, seed, init_params):
-    """(W, H, info) on the host, from W0/H0 where given and ``init`` otherwise."""
+def _initial_factors(V, rank, init, W0, H0, seed, init_params, blocks=1):
+    """(W, H, info) on the host, from W0/H0 where given and ``init`` otherwise.
+
+    W has ``blocks`` blocks of ``rank`` columns (``AlgorithmSpec.w_blocks``): an init
+    computed from V is repeated over them, divided by ``blocks``.
+    """
     Vh = to_numpy(V)
     if rank is None and (W0 is not None or H0 is not None):
-        rank = (W0.shape[1] if W0 is not None else H0.shape[0])
+        rank = (W0.shape[1] // blocks if W0 is not None else H0.shape[0])
     given = W0 is not None and H0 is not None
     if init != "harmonic" or rank is not None:
         rank = check.check_rank(rank, V.shape, bounded=not given and init != "harmonic")
@@ -85,8 +88,10 @@ def _initial_factors(V, rank, init, W0, H0, seed, init_params):
     if rank is None:                                   # harmonic: one column per pitch
         rank = check.check_rank(W.shape[1], V.shape, bounded=False)
     W = to_numpy(W0).astype(Vh.dtype) if W0 is not None else W
+    if W0 is None and blocks > 1:
+        W = np.tile(W, (1, blocks)) / blocks
     H = to_numpy(H0).astype(Vh.dtype) if H0 is not None else H
-    check.check_factors(W, H, V.shape, rank)
+    check.check_factors(W, H, V.shape, rank, blocks)
     return np.array(W, dtype=Vh.dtype), np.array(H, dtype=Vh.dtype), info
 
 
@@ -133,8 +138,8 @@ def data_scale(V):
     this, data around 1e-7 collapse to ``WH = 0`` and data around 1e150
     overflow at beta = 2. Fixed rows of H are returned as given, to the bit.
     It applies to algorithms with the default objective (divergence + L1, whose
-    weight is rescaled by ``scale ** (1 - beta)``); an algorithm with its own
-    objective sees V as given.
+    weight is rescaled by ``scale ** (1 - beta)``) and to those declaring
+    ``AlgorithmSpec(rescale_data=True)``; any other algorithm sees V as given.
     """
     from .backend import namespace
 
@@ -205,22 +210,27 @@ def factorize(V, rank=None, *, algorithm="mu", beta=2.0, init="nndsvda", W0=None
     V = as_array(V)
     check.check_data(V)
     V = as_float(V, resolve_dtype(V, dtype), copy=beta <= 0)
-    scale = data_scale(V) if spec.objective is default_objective else 1.0
+    scale = data_scale(V) if spec.rescale_data else 1.0
     given_H = None if H0 is None else to_numpy(H0)
     if scale != 1.0:                       # V in units of its mean (see data_scale)
         V = V / scale
         H0 = None if H0 is None else given_H / scale
         l1_H = l1_H * _power(scale, 1.0 - beta)
     V = safe_data(V, beta)
-    W, H, info = _initial_factors(V, rank, init, W0, H0, seed, dict(init_params or {}))
-    fixed_W = check.check_mask(fixed_W, W.shape[1], "fixed_W")
-    fixed_H = check.check_mask(fixed_H, W.shape[1], "fixed_H")
+    W, H, info = _initial_factors(V, rank, init, W0, H0, seed, dict(init_params or {}),
+                                  spec.n_blocks(params))
+    fixed_W = check.check_mask(fixed_W, H.shape[0], "fixed_W")
+    fixed_H = check.check_mask(fixed_H, H.shape[0], "fixed_H")
     check.check_fixing(spec, fixed_W, fixed_H)
     W, H = like(W, V), like(H, V)
     step = spec.make(V, W, H, beta=beta, fixed_W=fixed_W, fixed_H=fixed_H, l1_H=l1_H, **params)
 
     def objective(V, W, H):
+        if run_objective is not None:           # state fixed by make (AlgorithmSpec.make)
+            return run_objective(V, W, H)
         return spec.objective(V, W, H, beta=beta, l1_H=l1_H, **params)
+
+    run_objective = getattr(step, "objective", None)
 
     W, H, history, n_iter, stop = _run(step, objective, V, W, H, max_iter, float(tol),
                                        max_time, eval_every)

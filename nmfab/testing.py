@@ -63,9 +63,15 @@ def check_objective_never_increases(name, beta):
 
 
 def check_fixed_parts(name, beta):
-    """Fixed W columns / H rows come back bit-identical (or masks are refused in one line)."""
+    """Fixed W columns / H rows come back bit-identical (or masks are refused in one line).
+
+    For an algorithm whose W has several blocks of columns (``AlgorithmSpec.w_blocks``), a
+    fixed component is that column in every block.
+    """
+    spec = get(name)
+    blocks = spec.n_blocks(spec.defaults)
     rng = np.random.default_rng(9)
-    W0, H0 = rng.random((SHAPE[0], RANK)) + 0.05, rng.random((RANK, SHAPE[1])) + 0.05
+    W0, H0 = rng.random((SHAPE[0], RANK * blocks)) + 0.05, rng.random((RANK, SHAPE[1])) + 0.05
     fixed_W, fixed_H = _masks()
     kwargs = dict(W0=W0, H0=H0, algorithm=name, beta=beta, max_iter=15, tol=0,
                   fixed_W=fixed_W, fixed_H=fixed_H)
@@ -77,6 +83,7 @@ def check_fixed_parts(name, beta):
             return
         raise AssertionError(f"{name} declares supports_fixed=False but accepted fixed masks")
     res = factorize(noisy_data(), **kwargs)
+    fixed_W = np.tile(fixed_W, blocks)
     assert np.array_equal(res.W[:, fixed_W], W0[:, fixed_W]), f"{name}: fixed W columns moved"
     assert np.array_equal(res.H[fixed_H], H0[fixed_H]), f"{name}: fixed H rows moved"
     assert not np.array_equal(res.W[:, ~fixed_W], W0[:, ~fixed_W]), f"{name}: free W never moved"
@@ -88,8 +95,40 @@ def check_low_rank_recovered(name, beta, max_iter=3000, tolerance=1e-2):
     V = low_rank_data()
     res = factorize(V, RANK, algorithm=name, beta=beta, init="random", seed=0,
                     max_iter=max_iter, tol=1e-12, eval_every=50)
-    error = np.linalg.norm(V - res.W @ res.H) / np.linalg.norm(V)
+    model = get(name).reconstruct(res.W, res.H, res.info["params"])
+    error = np.linalg.norm(V - model) / np.linalg.norm(V)
     assert error < tolerance, f"{name} (beta={beta:g}): relative error {error:.3g} on rank-{RANK} data"
+
+
+def check_units(name, beta, units=(1e-8, 1e6), rtol=1e-5):
+    """Results do not depend on the data's units, for algorithms run on rescaled data.
+
+    For ``AlgorithmSpec.rescale_data``: the objective scales as declared,
+    ``objective(V/s, W, H/s) = s**-beta objective(V, W, H)``, and the model and the
+    loss of a run on ``V * u`` are those of the run on V, times u and ``u**beta``.
+    Algorithms that see V as given are not checked.
+    """
+    spec = get(name)
+    if not spec.rescale_data:
+        return
+    V = noisy_data()
+    params = spec.check_params({})
+    rng = np.random.default_rng(2)
+    W, H = rng.random((V.shape[0], RANK * spec.n_blocks(params))), rng.random((RANK, V.shape[1]))
+    s = 1e-3                    # V / s well above the absolute EPS of the model
+    scaled = spec.objective(V / s, W, H / s, beta=beta, l1_H=0.0, **params) * s ** beta
+    assert np.isclose(scaled, spec.objective(V, W, H, beta=beta, l1_H=0.0, **params),
+                      rtol=1e-5), f"{name} (beta={beta:g}): the objective does not scale with V"
+    kwargs = dict(algorithm=name, beta=beta, init="nndsvda", max_iter=30, tol=0, eval_every=10)
+    ref = factorize(V, RANK, **kwargs)
+    for u in units:
+        res = factorize(V * u, RANK, **kwargs)
+        for ours, theirs, what in ((spec.reconstruct(res.W, res.H, params),
+                                    spec.reconstruct(ref.W, ref.H, params) * u, "model"),
+                                   (res.loss, ref.loss * u ** beta, "loss")):
+            gap = np.abs(ours - theirs).max() / np.abs(theirs).max()
+            assert gap < rtol, f"{name} (beta={beta:g}): in units x{u:g}, the {what} " \
+                               f"differs by {gap:.3g}"
 
 
 def check_torch_parity(name, beta, rtol=1e-6):
@@ -134,6 +173,7 @@ def check_algorithm(name):
     for beta in algorithm_betas(name):
         check_objective_never_increases(name, beta)
         check_fixed_parts(name, beta)
+        check_units(name, beta)
         if beta in (0.0, 1.0, 2.0):
             check_low_rank_recovered(name, beta)
         try:

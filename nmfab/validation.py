@@ -69,12 +69,14 @@ def check_init_name(init):
     check_choice("init", init, INITS)
 
 
-def check_factors(W, H, shape, rank):
-    """W is F x K, H is K x T, both finite and nonnegative."""
+def check_factors(W, H, shape, rank, blocks=1):
+    """W is F x K (F x blocks*K, see ``AlgorithmSpec.w_blocks``), H is K x T, both finite and
+    nonnegative."""
     F, T = shape
-    if tuple(W.shape) != (F, rank) or tuple(H.shape) != (rank, T):
+    if tuple(W.shape) != (F, blocks * rank) or tuple(H.shape) != (rank, T):
+        width = f"{blocks * rank} = {blocks} blocks x {rank}" if blocks > 1 else f"{rank}"
         raise NmfabError(f"W0/H0 shapes {tuple(W.shape)}/{tuple(H.shape)} do not match V "
-                         f"{(F, T)} and rank {rank}: need ({F}, {rank}) and ({rank}, {T})")
+                         f"{(F, T)} and rank {rank}: need ({F}, {width}) and ({rank}, {T})")
     for name, X in (("W0", W), ("H0", H)):
         host = to_numpy(X)
         if not np.all(np.isfinite(host)) or host.min() < 0:

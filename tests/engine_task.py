@@ -48,11 +48,29 @@ def postprocess(setting, track, inputs, context):
     return {"H": np.where(H >= float(setting["threshold"]) * H.max(), H, 0.0)}
 
 
+def _kill_requested(track):
+    """Whether a test asks the worker to die on ``track``: NMFAB_TEST_KILL_TRACK names it, or
+    the folder NMFAB_TEST_KILL_DIR holds ``<track>.always`` (every time) or ``<track>`` (once:
+    the first item to remove that file dies)."""
+    if os.environ.get("NMFAB_TEST_KILL_TRACK") == track:
+        return True
+    folder = os.environ.get("NMFAB_TEST_KILL_DIR")
+    if not folder:
+        return False
+    if os.path.exists(os.path.join(folder, f"{track}.always")):
+        return True
+    try:
+        os.remove(os.path.join(folder, track))
+    except FileNotFoundError:
+        return False
+    return True
+
+
 def evaluate(setting, track, inputs, context):
     """Relative Frobenius error of the thresholded model; fails on ``fail_track``."""
     CALLS["evaluate"] += 1
-    if os.environ.get("NMFAB_TEST_KILL_TRACK") == track:    # a worker killed (e.g. OOM)
-        os.kill(os.getpid(), signal.SIGKILL)
+    if _kill_requested(track):
+        os.kill(os.getpid(), signal.SIGKILL)                # a worker killed (e.g. OOM)
     if setting.get("fail_track") == track:
         raise ValueError(f"deliberate failure on {track}")
     V, W = inputs["feature"]["V"], inputs["factorize"]["W"]

@@ -64,3 +64,33 @@ def test_code_digest_follows_the_algorithm_file(tmp_path, monkeypatch):
     finally:
         nmfab.ALGORITHMS.pop("digest_pg")
         sys.modules.pop("digest_plugin")
+
+
+def test_code_digest_follows_the_helpers_an_algorithm_imports(tmp_path, monkeypatch):
+    (tmp_path / "digest_helpers.py").write_text(
+        "def project(H):\n    return H.clip(min=0)\n")
+    path = tmp_path / "digest_plugin2.py"
+    path.write_text("from digest_helpers import project\n" + PLUGIN.replace("ep_pg", "digest_pg2"))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import digest_plugin2  # noqa: F401
+    try:
+        before, before_mu = code_digest("digest_pg2"), code_digest("mu")
+        helpers = tmp_path / "digest_helpers.py"
+        helpers.write_text(helpers.read_text() + "# changed\n")
+        assert code_digest("digest_pg2") != before
+        assert code_digest("mu") == before_mu
+    finally:
+        nmfab.ALGORITHMS.pop("digest_pg2")
+        sys.modules.pop("digest_plugin2")
+        sys.modules.pop("digest_helpers")
+
+
+def test_code_digest_of_an_algorithm_built_on_mu_follows_mu(monkeypatch):
+    from nmfab import algorithms
+    from nmfab.algorithms import mu as mu_module
+    before = {name: code_digest(name) for name in ("smooth", "hals")}
+    real = algorithms._source_bytes
+    monkeypatch.setattr(algorithms, "_source_bytes",
+                        lambda obj: real(obj) + (b"# edited" if obj is mu_module else b""))
+    assert code_digest("smooth") != before["smooth"]       # smooth reuses mu's update_W
+    assert code_digest("hals") == before["hals"]           # hals does not

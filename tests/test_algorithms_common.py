@@ -26,6 +26,11 @@ def test_fixed_parts_bit_identical_or_refused(name, beta):
     testing.check_fixed_parts(name, beta)
 
 
+@pytest.mark.parametrize("name,beta", CASES)
+def test_results_do_not_depend_on_units(name, beta):
+    testing.check_units(name, beta)
+
+
 @pytest.mark.parametrize("name,beta", LOW_RANK)
 def test_exact_low_rank_is_recovered(name, beta):
     testing.check_low_rank_recovered(name, beta)

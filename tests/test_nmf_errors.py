@@ -53,7 +53,7 @@ def test_negative_initial_factor():
 
 
 def test_unknown_algorithm_lists_valid_names():
-    with pytest.raises(NmfabError, match=r"unknown algorithm 'als'; choose one of: hals, mu, nenmf"):
+    with pytest.raises(NmfabError, match=r"unknown algorithm 'als'; choose one of: hals, .*mu, nenmf"):
         nmfab.factorize(V, 3, algorithm="als")
 
 
@@ -65,7 +65,7 @@ def test_unknown_init_lists_valid_names():
 @pytest.mark.parametrize("algorithm", ["hals", "nenmf"])
 def test_unsupported_beta(algorithm):
     assert not supports(algorithm, 1.0) and supports(algorithm, 2) and supports("mu", 0.3)
-    with pytest.raises(NmfabError, match=r"supports beta in \[2.0\], not 1.*\['mu'\]"):
+    with pytest.raises(NmfabError, match=r"supports beta in \[2.0\], not 1.*'mu'"):
         nmfab.factorize(V, 3, algorithm=algorithm, beta=1)
     with pytest.raises(NmfabError):
         check_supported(algorithm, 0)

@@ -132,21 +132,43 @@ def core_digest():
     return digest.hexdigest()[:16]
 
 
+def _helper_module(value):
+    """The project module (nmfab's or the researcher's) a function or class comes from.
+
+    Algorithms reuse helpers from other modules (``from .mu import update_W``, or
+    a researcher's own helper file): those modules are part of the code that runs
+    them. Third-party libraries are not (their versions are in each row's provenance).
+    """
+    from ..experiment.digest import _is_project     # late: the engine imports this package
+
+    if not (inspect.isfunction(value) or inspect.isclass(value)):
+        return None
+    module = sys.modules.get(getattr(value, "__module__", "") or "")
+    return module if _is_project(module) else None
+
+
 def code_digest(name):
-    """Digest of the code that runs algorithm ``name``: its module's source and the core's.
+    """Digest of the code that runs algorithm ``name``: its module's source, the sources of
+    the nmfab modules whose functions it imports (``mu.py`` for algorithms that reuse
+    its updates), and the core's.
 
     Part of the factorize step's cache key, so editing an algorithm's file (or
     the core) recomputes exactly the factorizations it produced.
     """
     spec = get(name)
     digest = hashlib.sha256(core_digest().encode())
-    sources = {_source_bytes(obj) for obj in (spec.make, spec.objective)}
+    modules = {sys.modules.get(obj.__module__) for obj in (spec.make, spec.objective, spec.model)
+               if obj is not None}
+    modules |= {_helper_module(value) for module in list(modules) if module is not None
+                for value in vars(module).values()}
+    sources = {_source_bytes(module) for module in modules if module is not None}
     for source in sorted(sources):
         digest.update(source)
     return digest.hexdigest()[:16]
 
 
-from . import mu, hals, nenmf  # noqa: E402,F401  (registration lines)
+from . import (mu, hals, nenmf, minvol, nmfd, smooth, sparse_norm,  # noqa: E402,F401
+               kl_ccd, kl_sn)                                     # (registration lines)
 
 __all__ = ["ALGORITHMS", "AlgorithmSpec", "ENTRY_POINT_GROUP", "Interval", "Param",
            "check_supported", "code_digest", "default_objective", "get", "load_plugins",

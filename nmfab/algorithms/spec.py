@@ -143,6 +143,10 @@ class AlgorithmSpec:
     make : callable
         ``make(V, W, H, *, beta, fixed_W, fixed_H, l1_H, **params) -> step`` where
         ``step(W, H) -> (W, H)`` runs one iteration (see :mod:`nmfab.algorithms`).
+        A step may carry an attribute ``step.objective(V, W, H) -> float``: this
+        run's objective, when it depends on state that ``make`` fixed (``minvol``'s
+        weight, taken from the initial point); the driver then records it instead
+        of ``objective``.
     betas : tuple of float or None
         Supported betas; None for any real beta.
     supports_fixed : bool
@@ -159,6 +163,24 @@ class AlgorithmSpec:
         :func:`default_objective`. The loss history, ``tol`` and the common
         monotonicity checks use it.
     description : str
+    w_blocks : str, optional
+        Name of a declared integer parameter B for an algorithm whose W holds B
+        blocks of ``rank`` columns side by side (F x B*rank; ``nmfd``: its
+        ``n_lags`` template frames, lag-major) while H stays rank x T. ``rank``
+        and the fixed masks still count components (a fixed W component is all
+        its blocks); an init computed from V is repeated over the blocks and
+        divided by B; W0 must be F x B*rank. Default: None (W is F x rank).
+    model : callable, optional
+        ``model(W, H, **params) -> array (F, T)``, what the factors reconstruct,
+        used by the common checks. Default: ``W @ H``.
+    rescale_data : bool, optional
+        Whether :func:`nmfab.factorize` may run the algorithm on V in units of
+        its mean (see :func:`nmfab.nmf.data_scale`), which keeps the absolute
+        eps rule harmless for very small or large data. Declare True when the
+        objective scales with the data: ``objective(V/s, W, H/s) = s**-beta *
+        objective(V, W, H)`` for penalties whose weights are relative to V (the
+        common check ``check_units`` verifies it). Default: True for the default
+        objective (its L1 weight is rescaled by the driver), False otherwise.
     """
 
     name: str
@@ -169,13 +191,21 @@ class AlgorithmSpec:
     params: dict = field(default_factory=dict)
     objective: Callable = default_objective
     description: str = ""
+    w_blocks: Optional[str] = None
+    model: Optional[Callable] = None
+    rescale_data: Optional[bool] = None
 
     def __post_init__(self):
         if self.objective is None:
             object.__setattr__(self, "objective", default_objective)
+        if self.rescale_data is None:
+            object.__setattr__(self, "rescale_data", self.objective is default_objective)
         params = {name: p if isinstance(p, Param) else Param(p)
                   for name, p in dict(self.params).items()}
         object.__setattr__(self, "params", params)
+        if self.w_blocks is not None and self.w_blocks not in params:
+            raise NmfabError(f"algorithm {self.name!r}: w_blocks={self.w_blocks!r} must name "
+                             f"one of its declared parameters {sorted(params)}")
         if self.betas is not None:
             object.__setattr__(self, "betas", tuple(float(b) for b in self.betas))
 
@@ -183,6 +213,14 @@ class AlgorithmSpec:
     def defaults(self):
         """Parameter name -> default value."""
         return {name: p.default for name, p in self.params.items()}
+
+    def n_blocks(self, params):
+        """Blocks of ``rank`` columns in W for the validated ``params`` (see ``w_blocks``)."""
+        return 1 if self.w_blocks is None else int(params[self.w_blocks])
+
+    def reconstruct(self, W, H, params):
+        """What the factors reconstruct: ``model(W, H, **params)``, by default ``W @ H``."""
+        return W @ H if self.model is None else self.model(W, H, **params)
 
     def supports(self, beta):
         """Whether the algorithm handles ``beta``."""

@@ -20,6 +20,9 @@ def build_parser(experiment):
     add("-c", "--compute", nargs="?", const=1, type=int, metavar="N",
         help="compute the selected settings on N worker processes (default 1); stored "
              "(setting, track) pairs are skipped")
+    add("--dask", metavar="ADDRESS",
+        help="compute (implies -c) on a Dask cluster: a scheduler address (tcp://HOST:8786) "
+             "or local:N (a local cluster of N worker processes); needs the dask extra")
     add("-s", "--select", metavar="SEL",
         help="select settings: f=a+b,g=c (',' factors, '+' values, ':' union), plan/ prefix")
     add("-d", "--display", nargs="?", const="", metavar="SPEC",
@@ -120,9 +123,22 @@ def _confirm_remove(experiment, args, selected):
     print(f"removed {experiment.remove(args.select)} rows")
 
 
+def _check_dask(args):
+    """``--dask`` implies ``-c``; ``-c N`` beside it would be a second worker count."""
+    from .dask_runner import check
+
+    if args.compute not in (None, 1):
+        raise NmfabError(f"-c {args.compute} and --dask both set the workers: drop the N of -c "
+                         "(--dask local:N starts N local worker processes)")
+    check(args.dask)
+    args.compute = 1
+
+
 def _run_actions(experiment, args):
     """Carry out the requested actions in order; returns the exit status."""
     status = 0
+    if args.dask is not None:
+        _check_dask(args)
     selected, skipped = experiment.settings(args.select)
     if args.plan or args.list or args.compute is not None:
         _report_skipped(skipped)
@@ -135,7 +151,8 @@ def _run_actions(experiment, args):
             raise NmfabError(f"-c N needs N >= 1 worker processes, got {args.compute}")
         progress = args.progress or (not args.quiet and sys.stderr.isatty())
         with results_lock(experiment.store()):
-            summary = experiment.compute(args.select, args.compute, args.force, progress)
+            summary = experiment.compute(args.select, args.compute, args.force, progress,
+                                         args.dask)
         print(summary.line([s.name for s in experiment.task.steps if s.cache]))
         if summary.unlisted:
             print(f"not computed: the settings of dataset {', '.join(summary.unlisted)} "
@@ -168,6 +185,7 @@ def run(experiment, argv=None):
     parser = build_parser(experiment)
     args = parser.parse_args(argv)
     if not any([args.plan, args.list, args.remove, args.compute is not None,
+                args.dask is not None,
                 args.display is not None, args.export is not None, args.report]):
         parser.print_usage()
         args.plan = True

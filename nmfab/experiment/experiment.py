@@ -174,8 +174,11 @@ class Experiment:
         return items, tracks, broken
 
     # ------------------------------------------------------------ actions
-    def compute(self, selector=None, n_jobs=1, force=False, progress=False):
+    def compute(self, selector=None, n_jobs=1, force=False, progress=False, dask=None):
         """Compute the selected settings (resume: stored pairs are skipped unless ``force``).
+
+        ``dask``: a Dask scheduler address or ``local:N`` to run the work items on
+        (instead of ``n_jobs`` local processes).
 
         A dataset that cannot list its tracks is reported in one line on stderr and its
         settings are left out (the others run); their names are ``summary.unlisted``.
@@ -190,7 +193,7 @@ class Experiment:
             print(f"skipped {count} settings of dataset {dataset}: {message}", file=sys.stderr)
         store = self.store()
         summary = runner.compute(self.task, items, store, self.context(), n_jobs, force,
-                                 progress)
+                                 progress, dask)
         summary.unlisted = list(broken)
         if self.task.finalize:
             try:

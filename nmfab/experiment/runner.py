@@ -158,13 +158,19 @@ def dead_worker_result(task):
                       "rerun -c to retry it")
 
 
-def _iterate(items, task, context, not_before, n_jobs):
-    """Yield (item, result) as work items finish (in this process when ``n_jobs`` is 1).
+def _iterate(items, task, context, not_before, n_jobs, dask=None):
+    """Yield (item, result) as work items finish (in this process when ``n_jobs`` is 1,
+    on the Dask cluster at ``dask`` when given).
 
     In-process runs use one BLAS thread, like each of ``-c N``'s workers uses
     ``cores // N``: the BLAS never spins on cores another process needs (two
     ``-c 1`` at once were 11x slower with two threads each).
     """
+    if dask:
+        from .dask_runner import iterate_dask      # Dask is imported only when used
+
+        yield from iterate_dask(items, task, context, not_before, dask)
+        return
     if n_jobs > 1:
         yield from _iterate_parallel(items, task, context, not_before, n_jobs)
         return
@@ -262,7 +268,7 @@ class RunSummary:
                 f"{self.failed} failed; cache hits: {hits or 'none'}")
 
 
-def compute(task, items, results, context, n_jobs=1, force=False, progress=False):
+def compute(task, items, results, context, n_jobs=1, force=False, progress=False, dask=None):
     """Compute the work items not stored yet and record each as it finishes.
 
     Parameters
@@ -278,6 +284,9 @@ def compute(task, items, results, context, n_jobs=1, force=False, progress=False
         this run are reused, so a shared step is still computed once).
     progress : bool
         Show a tqdm bar.
+    dask : str, optional
+        Run on a Dask cluster instead (``n_jobs`` is then unused): a scheduler
+        address or ``local:N`` (:mod:`nmfab.experiment.dask_runner`).
 
     Returns
     -------
@@ -299,7 +308,7 @@ def compute(task, items, results, context, n_jobs=1, force=False, progress=False
     versions = provenance()
     not_before = time.time() if force else 0.0
     with tqdm(total=len(todo), disable=not progress, unit="item") as bar:
-        finished = _iterate(todo, task, context, not_before, n_jobs)
+        finished = _iterate(todo, task, context, not_before, n_jobs, dask)
         try:
             for (setting_id, setting, track), result in finished:
                 with _deferred_interrupt():        # stored and counted, or neither

@@ -22,12 +22,12 @@ class _Pipeline:
     only loaded or computed when a later step actually needs it.
     """
 
-    def __init__(self, task, setting, track, context, not_before):
+    def __init__(self, task, setting, track, context, not_before, keys=None):
         self.task, self.setting, self.track = task, setting, track
         self.context, self.not_before = context, not_before
         self.cache = StepCache(context.cache_dir)
         self.steps = {step.name: step for step in task.steps}
-        self.keys = chain_keys(task.steps, setting, track)
+        self.keys = keys or chain_keys(task.steps, setting, track)
         self.outputs, self.seconds, self.hits = {}, {}, {}
         self._nested = []
 
@@ -108,11 +108,13 @@ def _history(outputs):
     return found
 
 
-def run_item(task, setting, track, context, not_before=0.0):
+def run_item(task, setting, track, context, not_before=0.0, keys=None):
     """Run every step of ``task`` for one (setting, track).
 
     Cached step outputs written before ``not_before`` (epoch seconds; ``--force``
-    passes the start of the run) are ignored and recomputed.
+    passes the start of the run) are ignored and recomputed. ``keys`` (step name
+    -> cache key) are the driver's, when the steps' code reached this process
+    by value (a Dask worker) and could not be digested here as it is there.
 
     Returns
     -------
@@ -123,7 +125,7 @@ def run_item(task, setting, track, context, not_before=0.0):
         code and factors the row was computed with) and ``error`` ("" on
         success, else the message).
     """
-    pipeline = _Pipeline(task, setting, track, context, not_before)
+    pipeline = _Pipeline(task, setting, track, context, not_before, keys)
     row = dict(metrics={}, outputs={}, history={}, error="")
     try:
         metrics, other = _split_outputs(pipeline.get(task.steps[-1].name))

@@ -54,8 +54,33 @@ def hit_spectra(V, frame_rate, onsets, classes, hit_frames=HIT_FRAMES):
     return sums, counts
 
 
+def hit_frames(V, frame_rate, onsets, classes, n_frames):
+    """Sum over hits of each class of the ``n_frames`` frames from each onset (time-varying
+    templates for convolutive NMF), and the number of hits summed.
+
+    Same hits as :func:`hit_spectra` (isolated onsets inside ``V``); frames past the end
+    of ``V`` count as zeros.
+
+    Returns
+    -------
+    sums : np.ndarray, shape (n_bins, n_classes, n_frames)
+    counts : np.ndarray of int, shape (n_classes,)
+    """
+    padded = np.concatenate([V, np.zeros((V.shape[0], n_frames))], axis=1)
+    sums = np.zeros((V.shape[0], len(classes), n_frames))
+    counts = np.zeros(len(classes), dtype=int)
+    for j, name in enumerate(classes):
+        for time in isolated_onsets(onsets, name):
+            start = int(round(time * frame_rate))
+            if 0 <= start < V.shape[1]:
+                sums[:, j, :] += padded[:, start:start + n_frames]
+                counts[j] += 1
+    return sums, counts
+
+
 def templates_from_hits(sums, counts, classes):
-    """Unit-L2-norm templates from pooled ``hit_spectra`` sums and counts.
+    """Unit-L2-norm templates from pooled ``hit_spectra`` sums and counts (or, for
+    ``hit_frames`` sums, templates of several frames with unit Frobenius norm per class).
 
     Raises
     ------
@@ -66,6 +91,10 @@ def templates_from_hits(sums, counts, classes):
     if missing:
         raise NmfabError(f"no annotated hit of class {', '.join(missing)} in the template "
                          "sources; choose classes present in the dataset")
+    if sums.ndim == 3:                     # (bins, classes, frames): unit Frobenius norm per class
+        W = sums / counts[:, None]
+        norms = np.sqrt(np.sum(W * W, axis=(0, 2)))
+        return W / np.maximum(norms, np.finfo(float).tiny)[:, None]
     W = sums / counts
     return W / np.maximum(np.linalg.norm(W, axis=0), np.finfo(float).tiny)
 

@@ -10,18 +10,25 @@ Factors read from a setting: ``dataset`` (one of ``datasets.for_task("drums")``)
 ``accomp_db`` (synth_drums accompaniment level), ``classes`` ("KD_SD_HH"),
 ``template`` ("other_tracks" or "same_track_oracle"), ``rank_h``, ``picker``
 ("topk" or "median") and the algorithm factors of :mod:`nmfab.tasks.common`.
+
+With a convolutive algorithm (one whose W holds several blocks, ``nmfd``: its
+``n_lags`` template frames) each drum template is the averaged first
+``n_lags`` frames of the annotated hits (up to :data:`MAX_TEMPLATE_FRAMES`),
+all of its frames kept fixed; with ``n_lags = 1`` it is the NMF template.
 """
 import numpy as np
 
-from .. import datasets
+from .. import algorithms, datasets
 from ..errors import NmfabError, check_choice
 from ..experiment.task import Step, Task, register_task
 from ..features import stft_magnitude
 from ..mir.onsets import PICKERS, onset_scores, pick_onsets
-from ..mir.templates import hit_spectra, templates_from_hits
+from ..mir.templates import hit_frames, hit_spectra, templates_from_hits
+from ..experiment.factors import algorithm_params
 from .common import algorithm_applicable, factorize_setting, unknown_choice
 
 N_FFT, HOP_LENGTH = 2048, 512
+MAX_TEMPLATE_FRAMES = 32   # frames of the time-varying templates stored by the template step
 TEMPLATE_SOURCES = ("other_tracks", "same_track_oracle")
 # ``algorithm`` has no task default: every plan names it (it stays in the identifiers).
 DEFAULTS = dict(beta=2.0, dataset="synth_drums", mix="drums", accomp_db=-6.0, classes="KD_SD_HH",
@@ -67,7 +74,11 @@ def reference_onsets(feature):
 
 
 def template_step(setting, track, inputs, context):
-    """Fixed drum templates W_D from the hits of other tracks (or of the track: oracle)."""
+    """Fixed drum templates W_D from the hits of other tracks (or of the track: oracle).
+
+    Also ``W_D_frames`` (bins x classes x :data:`MAX_TEMPLATE_FRAMES`): the averaged
+    frames from each hit, the time-varying templates of convolutive algorithms.
+    """
     source = check_choice("template source", factor(setting, "template"), TEMPLATE_SOURCES)
     dataset, classes = open_dataset(setting, context, ()), class_names(setting)
     sources = [track] if source == "same_track_oracle" else dataset.kit_tracks(track)
@@ -75,7 +86,7 @@ def template_step(setting, track, inputs, context):
         raise NmfabError(f"track {track} has no other track of its kit for other_tracks templates;"
                          " use template=same_track_oracle")
     sr_track = inputs["feature"]["sr"]
-    sums, counts = 0.0, 0
+    sums, counts, frames = 0.0, 0, 0.0
     for name in sources:
         y, sr, onsets = dataset.template_source(name)
         if sr != sr_track:
@@ -83,29 +94,59 @@ def template_step(setting, track, inputs, context):
         V, _ = stft_magnitude(y, sr, n_fft=N_FFT, hop_length=HOP_LENGTH)
         s, n = hit_spectra(V, sr / HOP_LENGTH, onsets, classes)
         sums, counts = sums + s, counts + n
-    return dict(W_D=templates_from_hits(sums, counts, classes), n_hits=np.asarray(counts))
+        frames = frames + hit_frames(V, sr / HOP_LENGTH, onsets, classes, MAX_TEMPLATE_FRAMES)[0]
+    return dict(W_D=templates_from_hits(sums, counts, classes), n_hits=np.asarray(counts),
+                W_D_frames=templates_from_hits(frames, counts, classes))
+
+
+def drum_templates(templates, n_lags):
+    """The fixed templates for an algorithm with ``n_lags`` frames per template.
+
+    ``W_D`` (bins x classes) for 1, else the first ``n_lags`` of ``W_D_frames``
+    (bins x classes x n_lags), each class at unit Frobenius norm.
+    """
+    if n_lags == 1:
+        return np.asarray(templates["W_D"])
+    if n_lags > MAX_TEMPLATE_FRAMES:
+        raise NmfabError(f"the drums task stores templates of at most {MAX_TEMPLATE_FRAMES} "
+                         f"frames; use n_lags <= {MAX_TEMPLATE_FRAMES}, got {n_lags}")
+    frames = np.asarray(templates["W_D_frames"])[:, :, :n_lags]
+    norms = np.sqrt(np.sum(frames * frames, axis=(0, 2)))
+    return frames / np.maximum(norms, np.finfo(float).tiny)[:, None]
 
 
 def initial_factors(V, W_D, rank_h, seed):
-    """Random W and H (nmfab.init) with the first columns of W set to the templates."""
+    """Random W and H (nmfab.init) with the drum components of W set to the templates.
+
+    ``W_D`` is bins x classes, or bins x classes x T for templates of T frames: W is
+    then lag-major (``W[:, tau*K + k]``, K = classes + rank_h), the free components'
+    init repeated over the lags and divided by T (as :func:`nmfab.factorize` widens one).
+    """
     from ..init import initialize
 
-    W, H, _ = initialize(V, W_D.shape[1] + rank_h, init="random", seed=seed)
+    frames = W_D if W_D.ndim == 3 else W_D[:, :, None]
+    n_classes, n_lags = frames.shape[1:]
+    K = n_classes + rank_h
+    W, H, _ = initialize(V, K, init="random", seed=seed)
     W = np.array(W, dtype=float)
     scale = np.mean(np.linalg.norm(W, axis=0))
-    W[:, :W_D.shape[1]] = W_D * scale
+    W = np.tile(W, (1, n_lags)) / n_lags
+    for tau in range(n_lags):
+        W[:, tau * K:tau * K + n_classes] = frames[:, :, tau] * scale
     return W, np.array(H, dtype=float)
 
 
 def factorize_step(setting, track, inputs, context):
-    """Partially fixed NMF: the template columns of W stay fixed."""
-    V, W_D = inputs["feature"]["V"], inputs["templates"]["W_D"]
+    """Partially fixed NMF: the template columns of W (all their frames) stay fixed."""
+    V = inputs["feature"]["V"]
+    spec = algorithms.get(setting["algorithm"])
+    W_D = drum_templates(inputs["templates"], spec.n_blocks(algorithm_params(setting)))
     rank_h = int(factor(setting, "rank_h"))
     if rank_h < 0:
         raise NmfabError(f"rank_h must be >= 0, got {rank_h}")
     W0, H0 = initial_factors(V, W_D, rank_h, int(setting.get("seed", 0)))
-    fixed_W = np.arange(W0.shape[1]) < W_D.shape[1]
-    return factorize_setting(V, setting, rank=W0.shape[1], init="custom", W0=W0, H0=H0,
+    fixed_W = np.arange(H0.shape[0]) < W_D.shape[1]
+    return factorize_setting(V, setting, rank=H0.shape[0], init="custom", W0=W0, H0=H0,
                              fixed_W=fixed_W)
 
 
@@ -129,7 +170,7 @@ def applicable(setting):
 TASK = register_task(Task(
     name="drums",
     steps=(Step("feature", feature_step, FEATURE_FACTORS, version="2"),
-           Step("templates", template_step, ("dataset", "template", "classes"), version="1"),
+           Step("templates", template_step, ("dataset", "template", "classes"), version="2"),
            Step("factorize", factorize_step, ("rank_h",), version="1", algorithm=True),
            Step("evaluate", evaluate_step, ("picker", "classes", "onset_tolerance"),
                 version="1", cache=False)),
