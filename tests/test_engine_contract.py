@@ -47,7 +47,7 @@ def test_factor_used_by_nothing_is_an_error_naming_the_valid_ones(tmp_path):
 
 
 def test_parameter_of_an_algorithm_the_plan_does_not_run_is_an_error(tmp_path):
-    with pytest.raises(NmfabError, match="it is a parameter of nenmf, which plan p does not run"):
+    with pytest.raises(NmfabError, match="it is a parameter of kl_ccd, kl_sn, nenmf, which plan p does not run"):
         _experiment(tmp_path, algorithm="mu", rank=2, inner_iter=[5, 20])
 
 
