@@ -1,5 +1,5 @@
-"""HALS: the compiled sweeps (numba, which librosa installs) and the Python loop give the iterates of
-a slow reference written here, the plain column-by-column HALS of Gillis & Glineur."""
+"""HALS: the compiled sweeps (numba, which librosa installs) and the Python loop give the
+iterates of a slow reference written here, the plain column-by-column HALS."""
 import sys
 
 import numpy as np
