@@ -9,7 +9,10 @@ one reciprocal and two products; any other beta computes one power of the model,
 ``(WH)**(beta-1)`` (through a square root and a reciprocal when beta is a
 multiple of 1/2, several times cheaper than a fractional power), and gets
 ``(WH)**(beta-2)`` from it by one division by WH. Two F x T work buffers are
-allocated once per run (one for beta = 1).
+allocated once per run (one for beta = 1). For beta = 0 on numpy the three
+F x T passes (reciprocal, two products) are one compiled pass when numba
+(installed with librosa) is present, bit-identical to the numpy passes and about
+twice as fast.
 
 Eps policy (see :mod:`nmfab.backend`): for beta < 2 the model is ``WH + EPS``.
 It is computed inside the GEMM: W and H are stored with one extra component,
@@ -29,9 +32,26 @@ penalty is exactly ``l1_H * sum(H)``.
 """
 import numpy as np
 
-from ..backend import (EPS, bool_mask, device, divide_into, floor_, matmul_into,
+from ..backend import (EPS, bool_mask, device, divide_into, floor_, is_numpy, matmul_into,
                        multiply_into, namespace, power_into)
 from . import AlgorithmSpec, register
+
+try:
+    import numba
+except ImportError:            # librosa's numba missing (a stripped install): numpy passes
+    numba = None
+
+
+def _is_pass(v, m, p):
+    """Flat arrays: ``m <- 1 / m`` and ``p <- v * (1/m) * (1/m)``, the numpy passes' roundings."""
+    for i in range(m.size):
+        m[i] = 1.0 / m[i]
+        y = m[i]                   # as stored (float32 data: rounded like numpy's)
+        p[i] = v[i] * y * y
+
+
+_is_kernel = None if numba is None else numba.njit(_is_pass, cache=True, nogil=True,
+                                                     error_model="numpy")
 
 
 def mm_exponent(beta):
@@ -52,6 +72,9 @@ def _model_matrices(V, Wa, Ha, beta, bufs):
     M = matmul_into(Wa, Ha, bufs[0])
     if beta == 1:
         return divide_into(V, M), None
+    if beta == 0 and _is_kernel is not None and is_numpy(M):
+        _is_kernel(V.reshape(-1), M.reshape(-1), bufs[1].reshape(-1))
+        return bufs[1], M
     if beta == 0:
         Y = divide_into(1.0, M)           # 1 / M
         P = multiply_into(V, Y, bufs[1])  # V / M
