@@ -77,11 +77,13 @@ def main(argv=None):
     print(f"{'min':>4} {'F x T':>11} {'synth s':>7} {'feat s':>6} {'fact s':>7} {'post s':>6} "
           f"{'eval s':>6} {'total s':>7} {'cpu s':>6} {'cpu/min':>7} {'peak MB':>7} {'MB/min':>6} "
           f"{'f_onset':>7}")
+    rows = []
     for minutes in args.minutes:
         out = subprocess.run([sys.executable, __file__, "--child", str(minutes),
                               "--dtype", args.dtype], check=True, capture_output=True,
                              text=True).stdout
         row = json.loads(out.strip().splitlines()[-1])
+        rows.append(row)
         t = row["times"]
         total = sum(t[name] for name in ("feature", "factorize", "postprocess", "evaluate"))
         grown = row["peak_mb"] - row["base_mb"]           # above the imports' footprint
@@ -91,6 +93,16 @@ def main(argv=None):
               f"{row['peak_mb']:>7.0f} {grown / minutes:>6.0f} {row['f_onset']:>7.3f}")
     print("total s (wall) and cpu s: feature + factorize + postprocess + evaluate (synthesis "
           "excluded); MB/min: peak RSS above the imports' footprint, per minute")
+    if len(rows) > 2:
+        import numpy as np
+
+        minutes = np.array([row["minutes"] for row in rows])
+        for name, values in (("cpu s", [row["cpu"] for row in rows]),
+                             ("peak MB", [row["peak_mb"] for row in rows])):
+            slope, intercept = np.polyfit(minutes, values, 1)
+            worst = np.max(np.abs(np.polyval([slope, intercept], minutes) - values) / values)
+            print(f"linear fit of {name}: {intercept:.1f} + {slope:.2f} x minutes "
+                  f"(largest deviation {100 * worst:.0f} %)")
     return 0
 
 
