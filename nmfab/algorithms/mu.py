@@ -14,6 +14,14 @@ F x T passes (reciprocal, two products) are one compiled pass when numba
 (installed with librosa) is present, bit-identical to the numpy passes and about
 twice as fast.
 
+float32: entries that MU drives toward zero would make subnormal products in
+the GEMMs (5-7x slower: the float32 harmonic transcription runs were 4-7x
+slower than float64) and then underflow to an absorbing zero. float32 numpy
+factors are floored after each update at the square root of the smallest normal
+float32 (about 1.1e-19: a product of two factor entries stays normal), a change
+of the loss far below float32 resolution on data in units of their mean
+(:func:`nmfab.nmf.data_scale`). float64 is untouched.
+
 Eps policy (see :mod:`nmfab.backend`): for beta < 2 the model is ``WH + EPS``.
 It is computed inside the GEMM: W and H are stored with one extra component,
 a column ``sqrt(EPS)`` in W and a row ``sqrt(EPS)`` in H, that is never updated.
@@ -86,8 +94,15 @@ def _model_matrices(V, Wa, Ha, beta, bufs):
     return P, Y
 
 
+_FLOOR32 = float(np.finfo(np.float32).tiny) ** 0.5     # about 1.1e-19
+
+
 def _apply(X, num, den, gamma, fixed, axis):
-    """``X *= (num / max(den, EPS)) ** gamma`` leaving the ``fixed`` slices at factor 1."""
+    """``X *= (num / max(den, EPS)) ** gamma`` leaving the ``fixed`` slices at factor 1.
+
+    float32 numpy factors are then floored at the square root of the smallest
+    normal float32 (about 1.1e-19; fixed slices untouched).
+    """
     floor_(den)
     num /= den
     if gamma != 1:
@@ -98,6 +113,9 @@ def _apply(X, num, den, gamma, fixed, axis):
         else:
             num[fixed, :] = 1.0
     X *= num
+    if is_numpy(X) and X.dtype == np.float32:     # no subnormal (slow) or underflowed zero
+        free = True if fixed is None else (~fixed[None, :] if axis == 1 else ~fixed[:, None])
+        np.maximum(X, _FLOOR32, out=X, where=free)
     return X
 
 
