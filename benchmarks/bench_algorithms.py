@@ -10,12 +10,15 @@ float64 and float32, from the same initial factors:
   (2 for beta=2, 4 for beta=1, 6 otherwise);
 * for ``hals`` and ``nenmf`` (beta=2, float64): scikit-learn MU's time for 200
   iterations divided by their time to reach the loss scikit-learn has then;
+* ``hals`` against ``mu`` (beta=2) per iteration at the transcription experiment's
+  size (513 x 431, ranks 32 and 88): ms per iteration and their ratio;
 * the peak memory (tracemalloc) of one ``mu`` run, in units of one F x T array.
 
 Both per-iteration times are the wall time of one whole call divided by the
 number of iterations, fixed costs included (nmfab evaluates the loss twice,
-scikit-learn once, with ``tol=0``). Use ``--quick`` for a smoke run.
-Run: ``python benchmarks/bench_algorithms.py [--quick]``.
+scikit-learn once, with ``tol=0``). Use ``--quick`` for a smoke run, ``--threads N``
+to cap the BLAS threads (``--threads 1`` is steadier on a loaded machine).
+Run: ``python benchmarks/bench_algorithms.py [--quick] [--threads N]``.
 """
 import argparse
 import time
@@ -23,6 +26,7 @@ import tracemalloc
 import warnings
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 import nmfab
 from nmfab.divergences import beta_divergence
@@ -125,6 +129,24 @@ def race_rows(shapes, K, n_ref, reps):
     return rows
 
 
+def hals_rows(F, T, ranks, n_iter, reps):
+    """ms per iteration of hals and mu (beta=2) from the same NNDSVDa factors, interleaved."""
+    rows = []
+    for K in ranks:
+        V, W0, H0 = make_problem(F, T, K, np.float64)
+        nmfab.factorize(V, W0=W0, H0=H0, algorithm="hals", max_iter=2)   # compiled once
+        times = {"mu": [], "hals": []}
+        for _ in range(reps):
+            for name, ms in times.items():
+                start = time.perf_counter()
+                nmfab.factorize(V, W0=W0, H0=H0, algorithm=name, beta=2, max_iter=n_iter,
+                                tol=0, eval_every=n_iter)
+                ms.append(1e3 * (time.perf_counter() - start) / n_iter)
+        mu, hals = float(np.median(times["mu"])), float(np.median(times["hals"]))
+        rows.append((f"{F}x{T}", K, mu, hals, hals / mu))
+    return rows
+
+
 def peak_memory(F, T, K, beta):
     """Peak traced bytes of one mu run, in F x T float64 arrays (V itself not counted)."""
     V, W0, H0 = make_problem(F, T, K, np.float64)
@@ -139,7 +161,15 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true",
                         help="small sizes, few repetitions and iterations (smoke run)")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="BLAS threads (default: the BLAS's own)")
     args = parser.parse_args(argv)
+    with threadpool_limits(limits=args.threads):
+        return run(args)
+
+
+def run(args):
+    """Print the tables."""
     if args.quick:
         shapes, K, n_iter, reps, n_ref = [(257, 500), (513, 1000)], 40, 5, 3, 50
     else:
@@ -154,6 +184,10 @@ def main(argv=None):
     print(f"{'V':>10} {'algo':>6} {'sklearn s':>9} {'algo s':>8} {'speed-up':>8}")
     for row in race_rows(shapes, K, n_ref, max(1, reps // 2)):
         print("{:>10} {:>6} {:>9.3f} {:>8.3f} {:>7.1f}x".format(*row))
+    print("\nhals against mu per iteration (beta=2, float64)")
+    print(f"{'V':>10} {'rank':>4} {'mu ms':>6} {'hals ms':>7} {'hals/mu':>7}")
+    for row in hals_rows(513, 431, [32, 88], 30 if not args.quick else 5, reps):
+        print("{:>10} {:>4} {:>6.2f} {:>7.2f} {:>7.2f}".format(*row))
     F, T = shapes[-1]
     print(f"\npeak memory of one mu run on {F}x{T} (F x T arrays, V excluded): " + ", ".join(
         f"beta={b:g}: {peak_memory(F, T, K, b):.2f}" for b in (2.0, 1.0, 0.0, 0.5)))

@@ -19,8 +19,20 @@ from .plan import format_value
 
 #: Factorize factors every algorithm step reads, with their defaults (merged into
 #: an experiment's defaults; ``algorithm`` and ``beta`` come from the plans).
-FACTORIZE_DEFAULTS = dict(max_iter=200, tol=1e-4, eval_every=10, l1_H=0.0, seed=0)
+#: ``dtype`` is the working precision ("float64" or "float32") of V, W and H.
+FACTORIZE_DEFAULTS = dict(max_iter=200, tol=1e-4, eval_every=10, l1_H=0.0, seed=0,
+                          dtype="float64")
 FACTORIZE_FACTORS = ("algorithm", "beta") + tuple(FACTORIZE_DEFAULTS)
+
+
+def check_dtype_factor(values, where):
+    """Raise one NmfabError line when a ``dtype`` factor value is not a supported dtype name."""
+    from ..backend import DTYPES
+
+    for value in values:
+        if value not in DTYPES:
+            raise NmfabError(f"factor dtype of {where} is {value!r}; use "
+                             + " or ".join(repr(name) for name in DTYPES))
 
 
 class UndeclaredFactorError(NmfabError, KeyError):
@@ -124,8 +136,9 @@ def check_factor_names(task, factors, algorithm_names, where):
     Parameters
     ----------
     task : Task
-    factors : iterable of str
-        The plan's (or the defaults') factor names.
+    factors : iterable of str, or mapping of name to value(s)
+        The plan's (or the defaults') factors; given as a mapping, the values of
+        ``dtype`` (a factorize factor) are checked too.
     algorithm_names : list of str
         The algorithms the factors may be parameters of (the plan's); an
         algorithm parameter must belong to one of them.
@@ -133,6 +146,9 @@ def check_factor_names(task, factors, algorithm_names, where):
         "plan NAME" or "defaults", for the message.
     """
     declared = task_factors(task)
+    if isinstance(factors, Mapping) and "dtype" in factors and _has_algorithm_step(task):
+        values = factors["dtype"]
+        check_dtype_factor(values if isinstance(values, (list, tuple)) else [values], where)
     specs = {}
     if _has_algorithm_step(task):
         specs = {name: algorithms.get(name) for name in algorithm_names}

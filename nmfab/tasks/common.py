@@ -2,7 +2,7 @@
 
 A task's factorize step is declared ``Step(..., algorithm=True)``: it then sees
 the factorize factors (``algorithm``, ``beta``, ``max_iter``, ``tol``,
-``eval_every``, ``l1_H``, ``seed``; defaults in
+``eval_every``, ``l1_H``, ``seed``, ``dtype``; defaults in
 :data:`nmfab.experiment.factors.FACTORIZE_DEFAULTS`) and every parameter the
 setting's algorithm declares, and :func:`factorize_setting` forwards them all.
 """
@@ -50,6 +50,7 @@ def factorize_setting(V, setting, **kwargs):
     params = dict(algorithm=setting["algorithm"], beta=float(setting["beta"]),
                   max_iter=int(value("max_iter")), tol=float(value("tol")),
                   eval_every=int(value("eval_every")), l1_H=float(value("l1_H")),
-                  seed=int(value("seed")), **algorithm_params(setting))
+                  seed=int(value("seed")), dtype=str(value("dtype")),
+                  **algorithm_params(setting))
     params.update(kwargs)
-    return factorize(np.asarray(V, dtype=np.float64), **params).as_dict()
+    return factorize(np.asarray(V), **params).as_dict()
