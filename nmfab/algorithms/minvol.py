@@ -83,7 +83,7 @@ import numpy as np
 from ..backend import bool_mask, device, like, namespace, scalar, to_numpy
 from ..divergences import beta_divergence
 from . import AlgorithmSpec, Interval, Param, register
-from .mu import _model_matrices, _rescalable, augment, mm_exponent, normalize_columns, update_H
+from .mu import _rescalable, augment, mm_exponent, normalize_columns, terms_W, update_H
 
 MAX_NEWTON = 100
 
@@ -203,12 +203,8 @@ def minvol_stationarity(V, W, H, beta, weight, delta, target, bufs=(), aug=None)
     """The W step's :class:`_Column` (data terms of the majoriser) at the current (W, H)."""
     xp = namespace(W)
     K = W.shape[1]
-    if beta == 2:
-        c, curv, lin = V @ H.T, W @ (H @ H.T), None
-    else:
-        P, Y = _model_matrices(V, *aug, beta, bufs)
-        c = P @ H.T
-        lin = xp.sum(H, axis=1)[None, :] if Y is None else Y @ H.T
+    c, data_den = terms_W(V, W, H, beta, bufs, aug)
+    curv, lin = (data_den, None) if beta == 2 else (None, data_den)
     inv_t = 1.0 / target
     Wn = W * inv_t[None, :]
     eye = xp.eye(K, dtype=W.dtype, device=device(W))

@@ -119,35 +119,45 @@ def _apply(X, num, den, gamma, fixed, axis):
     return X
 
 
+def terms_W(V, W, H, beta, bufs=(), aug=None):
+    """``(num, den)`` of the MM update of W, data term only: ``W *= (num / den) ** gamma``.
+
+    ``den`` is a 1 x K row for beta = 1 (``sum_t h_kt``, broadcast over F).
+    Algorithms built on MU add their penalties to these (``nmfab.algorithms.*``).
+    """
+    xp = namespace(V)
+    if beta == 2:
+        return V @ H.T, W @ (H @ H.T)
+    P, Y = _model_matrices(V, *aug, beta, bufs)
+    return P @ H.T, (xp.sum(H, axis=1)[None, :] if Y is None else Y @ H.T)
+
+
+def terms_H(V, W, H, beta, bufs=(), aug=None):
+    """``(num, den)`` of the MM update of H, data term only (``den`` K x 1 for beta = 1)."""
+    xp = namespace(V)
+    if beta == 2:
+        return W.T @ V, (W.T @ W) @ H
+    P, Y = _model_matrices(V, *aug, beta, bufs)
+    return W.T @ P, (xp.sum(W, axis=0)[:, None] if Y is None else W.T @ Y)
+
+
 def update_W(V, W, H, beta, gamma, bufs, fixed=None, l1_H=0.0, aug=None):
     """One MM update of the free columns of W (in place), L1 weight ``l1_H ||h_k||_1``.
 
     ``aug`` = (Wa, Ha): augmented storage whose first K columns/rows are W and H
     (required for beta != 2).
     """
-    xp = namespace(V)
-    if beta == 2:
-        num, den = V @ H.T, W @ (H @ H.T)
-    else:
-        P, Y = _model_matrices(V, *aug, beta, bufs)
-        num = P @ H.T
-        den = xp.sum(H, axis=1)[None, :] if Y is None else Y @ H.T
+    num, den = terms_W(V, W, H, beta, bufs, aug)
     if l1_H:
-        den = den + l1_H * xp.sum(H, axis=1)[None, :]
+        den = den + l1_H * namespace(V).sum(H, axis=1)[None, :]
     return _apply(W, num, den, gamma, fixed, axis=1)
 
 
 def update_H(V, W, H, beta, gamma, bufs, fixed=None, l1_H=0.0, aug=None):
     """One MM update of the free rows of H (in place), L1 weight ``l1_H ||w_k||_1``."""
-    xp = namespace(V)
-    if beta == 2:
-        num, den = W.T @ V, (W.T @ W) @ H
-    else:
-        P, Y = _model_matrices(V, *aug, beta, bufs)
-        num = W.T @ P
-        den = xp.sum(W, axis=0)[:, None] if Y is None else W.T @ Y
+    num, den = terms_H(V, W, H, beta, bufs, aug)
     if l1_H:
-        den = den + l1_H * xp.sum(W, axis=0)[:, None]
+        den = den + l1_H * namespace(V).sum(W, axis=0)[:, None]
     return _apply(H, num, den, gamma, fixed, axis=0)
 
 

@@ -33,7 +33,7 @@ import numpy as np
 from ..backend import bool_mask, device, namespace
 from ..divergences import beta_divergence
 from . import AlgorithmSpec, Interval, Param, register
-from .mu import _apply, _model_matrices, augment, mm_exponent, update_W
+from .mu import _apply, augment, mm_exponent, terms_H, update_W
 
 BETAS = (0.0, 1.0, 2.0)
 
@@ -115,12 +115,9 @@ def objective(V, W, H, *, beta, l1_H=0.0, n_lags, **params):
 def _update_H(V, W, H, Hs, beta, gamma, bufs, aug, n_lags, fixed=None):
     """One MM update of the free rows of H (in place), then ``Hs = S(H)`` refreshed."""
     xp = namespace(V)
-    if beta == 2:
-        num, den = W.T @ V, (W.T @ W) @ Hs
-    else:
-        P, Y = _model_matrices(V, *aug, beta, bufs)
-        num = W.T @ P
-        den = (xp.sum(W, axis=0)[:, None] * xp.ones_like(Hs)) if Y is None else W.T @ Y
+    num, den = terms_H(V, W, Hs, beta, bufs, aug)
+    if beta == 1:                                   # a K x 1 column: fold needs every lag
+        den = den * xp.ones_like(Hs)
     _apply(H, fold(num, n_lags), fold(den, n_lags), gamma, fixed, axis=0)
     stack_shifts(H, n_lags, out=Hs)
     return H

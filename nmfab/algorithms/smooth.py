@@ -58,7 +58,7 @@ from ..backend import EPS, bool_mask, floor_, like, namespace, scalar
 from ..divergences import beta_divergence
 from ..errors import NmfabError
 from . import AlgorithmSpec, Interval, Param, register
-from .mu import _model_matrices, augment, mm_exponent, update_W
+from .mu import augment, mm_exponent, terms_H, update_W
 
 
 def penalty_weight(V, beta, lam):
@@ -169,9 +169,8 @@ def make_smooth(V, W, H, *, beta, fixed_W=None, fixed_H=None, l1_H=0.0, lam=0.00
             views[0][...], views[1][...] = W, H
         W, H = views
         update_W(V, W, H, beta, gamma, bufs, mask_W, 0.0, aug)
-        P, Y = _model_matrices(V, *aug, beta, bufs)
-        A = xp.sum(W, axis=0)[:, None] if Y is None else W.T @ Y
-        update_H_smooth(H, floor_(A), W.T @ P, weight, beta, mask_H)
+        B, A = terms_H(V, W, H, beta, bufs, aug)
+        update_H_smooth(H, floor_(A), B, weight, beta, mask_H)
         return W, H
 
     return step

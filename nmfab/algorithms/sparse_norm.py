@@ -51,7 +51,7 @@ Examples
 from ..backend import EPS, bool_mask, device, floor_, like, namespace, scalar
 from ..divergences import beta_divergence
 from . import AlgorithmSpec, Interval, Param, register
-from .mu import _apply, _model_matrices, _rescalable, augment, mm_exponent
+from .mu import _apply, _rescalable, augment, mm_exponent, terms_H, terms_W
 
 NEWTON_TOL, NEWTON_MAX = 1e-13, 60
 
@@ -159,18 +159,12 @@ def make_sparse_norm(V, W, H, *, beta, fixed_W=None, fixed_H=None, l1_H=0.0, lam
     aug = None if beta == 2 else augment(W, H)
     views = None if aug is None else (aug[0][:, :K], aug[1][:K, :])
 
-    def terms_W(W, H):
-        if beta == 2:
-            return V @ H.T, W @ (H @ H.T)
-        P, Y = _model_matrices(V, *aug, beta, bufs)
-        return P @ H.T, (xp.sum(H, axis=1)[None, :] if Y is None else Y @ H.T)
-
     def step(W, H):
         if views is not None:
             if W is not views[0] or H is not views[1]:   # first call: adopt the given factors
                 views[0][...], views[1][...] = W, H
             W, H = views
-        num, den = terms_W(W, H)
+        num, den = terms_W(V, W, H, beta, bufs, aug)
         floor_(den)
         norms = xp.sum(W * W, axis=0) ** 0.5
         c = weight * (xp.sum(H, axis=1) / xp.maximum(norms, xp.full_like(norms, EPS)))[None, :] * W
@@ -179,12 +173,7 @@ def make_sparse_norm(V, W, H, *, beta, fixed_W=None, fixed_H=None, l1_H=0.0, lam
             ratio[:, mask_W] = 1.0
         W *= ratio
         norms = normalize_l2(W, H, rescale)
-        if beta == 2:
-            num, den = W.T @ V, (W.T @ W) @ H
-        else:
-            P, Y = _model_matrices(V, *aug, beta, bufs)
-            num = W.T @ P
-            den = xp.sum(W, axis=0)[:, None] if Y is None else W.T @ Y
+        num, den = terms_H(V, W, H, beta, bufs, aug)
         _apply(H, num, den + weight * norms[:, None], gamma, mask_H, axis=0)
         return W, H
 
