@@ -1,5 +1,5 @@
-"""mu at beta=0: the compiled F x T pass (numba, which librosa installs) gives the numpy
-passes' iterates bit for bit, in float64 and float32."""
+"""mu's fast paths: at beta=0 the compiled F x T pass (numba, which librosa installs) gives the
+numpy passes' iterates bit for bit, in float64 and float32; a wholly fixed W skips its update."""
 import sys
 
 import numpy as np
@@ -48,3 +48,22 @@ def test_float32_factors_stay_normal_and_fixed_rows_keep_their_bits(beta):
     ref = nmfab.factorize(V.astype(np.float64), W0=W0, H0=H0, beta=beta, max_iter=300, tol=0,
                           fixed_H=fixed)
     np.testing.assert_allclose(res.loss[-1], ref.loss[-1], rtol=1e-3)
+
+
+@pytest.mark.parametrize("beta", [0.0, 1.0, 1.5, 2.0])
+def test_wholly_fixed_W_runs_only_the_H_updates(beta):
+    # supervised transcription: W fixed, H by MU; against an obvious H-only loop
+    from nmfab.backend import EPS
+    from nmfab.algorithms.mu import mm_exponent
+    rng = np.random.default_rng(4)
+    V, W, H0 = rng.random((30, 40)) + 0.1, rng.random((30, 5)), rng.random((5, 40))
+    res = nmfab.factorize(V, W0=W, H0=H0, fixed_W=np.ones(5, bool), beta=beta, max_iter=20,
+                          tol=0, eval_every=1)
+    scale = V.mean()
+    Vs, H = V / scale, H0 / scale
+    for _ in range(20):
+        M = W @ H + (EPS if beta < 2 else 0.0)
+        H = H * ((W.T @ (Vs * M ** (beta - 2))) / (W.T @ M ** (beta - 1))) ** mm_exponent(beta)
+    assert np.array_equal(res.W, W)
+    np.testing.assert_allclose(res.H, H * scale, rtol=1e-10)
+    assert np.all(np.diff(res.loss) <= 1e-12 * res.loss[0])

@@ -200,6 +200,8 @@ def make_mu(V, W, H, *, beta, fixed_W=None, fixed_H=None, l1_H=0.0):
     mask_W, mask_H = bool_mask(fixed_W, V), bool_mask(fixed_H, V)
     rescale = bool_mask(_rescalable(fixed_W, fixed_H, W.shape[1]), V) if l1_H else None
     K = W.shape[1]
+    all_fixed_W = fixed_W is not None and bool(np.all(fixed_W))
+    all_fixed_H = fixed_H is not None and bool(np.all(fixed_H))
     if beta == 2:
         bufs, aug = (), None
     else:
@@ -212,10 +214,12 @@ def make_mu(V, W, H, *, beta, fixed_W=None, fixed_H=None, l1_H=0.0):
             if W is not views[0] or H is not views[1]:   # first call: adopt the given factors
                 views[0][...], views[1][...] = W, H
             W, H = views
-        update_W(V, W, H, beta, gamma, bufs, mask_W, l1_H, aug)
+        if not all_fixed_W:                # a wholly fixed factor costs nothing (supervised runs)
+            update_W(V, W, H, beta, gamma, bufs, mask_W, l1_H, aug)
         if rescale is not None:
             normalize_columns(W, H, rescale)
-        update_H(V, W, H, beta, gamma, bufs, mask_H, l1_H, aug)
+        if not all_fixed_H:
+            update_H(V, W, H, beta, gamma, bufs, mask_H, l1_H, aug)
         return W, H
 
     return step

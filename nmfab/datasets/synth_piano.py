@@ -159,13 +159,21 @@ def load_track(track, cache_dir=None, duration=DEFAULTS["duration"], sr=DEFAULTS
     duration, sr, seed
         Generator parameters (part of the cache key).
     """
+    return cached_track(generate, track, track, cache_dir, duration, sr, seed)
+
+
+def cached_track(make, track, key, cache_dir, duration, sr, seed):
+    """``make(track, duration, sr, seed)``, read from or written to the HDF5 cache under ``key``.
+
+    Shared by the embedded synthetic pianos (``key`` names the generator's version).
+    """
     if cache_dir is None:
-        return generate(track, duration, sr, seed)
-    path = _cache_path(cache_dir, track, duration, sr, seed)
+        return make(track, duration, sr, seed)
+    path = _cache_path(cache_dir, key, duration, sr, seed)
     cached = _read_h5(path) if path.is_file() else None
     if cached is not None:
         return cached
-    y, sr, notes = generate(track, duration, sr, seed)
+    y, sr, notes = make(track, duration, sr, seed)
     _write_h5(path, y, notes, sr)
     return y, sr, notes
 

@@ -23,7 +23,7 @@ from ``(seed, track index)``):
 import numpy as np
 
 from .base import register
-from .synth_piano import DEFAULTS, SynthPiano, _cache_path, _read_h5, _write_h5, track_ids
+from .synth_piano import DEFAULTS, SynthPiano, cached_track, track_ids
 
 GENERATOR_VERSION = "hard-1"
 PITCH_RANGE = (24, 100)
@@ -180,12 +180,5 @@ class SynthPianoHard(SynthPiano):
 def load_track(track, cache_dir=None, duration=DEFAULTS["duration"], sr=DEFAULTS["sr"],
                seed=DEFAULTS["seed"]):
     """``(y, sr, notes)``, read from the HDF5 cache or generated and cached."""
-    if cache_dir is None:
-        return generate(track, duration, sr, seed)
-    path = _cache_path(cache_dir, f"{GENERATOR_VERSION}-{track}", duration, sr, seed)
-    cached = _read_h5(path) if path.is_file() else None
-    if cached is not None:
-        return cached
-    y, sr, notes = generate(track, duration, sr, seed)
-    _write_h5(path, y, notes, sr)
-    return y, sr, notes
+    return cached_track(generate, track, f"{GENERATOR_VERSION}-{track}", cache_dir, duration, sr,
+                        seed)
