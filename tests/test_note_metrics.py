@@ -62,3 +62,46 @@ def test_cross_validation_chooses_on_training_folds_only():
     assert out["b"] == dict(threshold_cv=0.1, score_cv=0.1)
     assert out["d"]["threshold_cv"] == 0.1
     assert cross_validate({"a": curves["a"]}, grid) == {}
+
+
+def mir_eval_frame_scores(ref, est, duration, hop=0.01):
+    """The reference: mir_eval.multipitch.evaluate on the active pitches of each frame."""
+    import warnings
+
+    times = np.arange(int(np.ceil(duration / hop))) * hop
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = mir_eval.multipitch.evaluate(times, notes_to_frames(ref, times),
+                                              times, notes_to_frames(est, times))
+    return dict(p_frame=result["Precision"], r_frame=result["Recall"],
+                acc_frame=result["Accuracy"])
+
+
+def varied_estimates(ref, rng):
+    """Estimates near ``ref``: jittered, octave and semitone errors, duplicates, grid times."""
+    est = ref.copy()
+    est[:, :2] += rng.normal(0, 0.03, (len(ref), 2))
+    wrong = rng.uniform(size=len(ref)) < 0.3
+    est[wrong, 2] += rng.choice([-12, -1, 1, 12], wrong.sum())
+    on_grid = np.column_stack([rng.integers(0, 300, 10) * 0.01, rng.integers(0, 300, 10) * 0.01,
+                               rng.integers(40, 80, 10)]).astype(float)
+    on_grid[:, 1] += on_grid[:, 0]
+    return [est, np.vstack([est, est[:5]]), on_grid, est[:0], random_notes(30, 3.0, seed=3)]
+
+
+def test_frame_scores_equal_mir_eval_exactly():
+    rng = np.random.default_rng(11)
+    cases = [(REF, REF, 3.0), (REF, REF[:0], 3.0), (REF[:0], REF, 3.0), (REF, REF, 0.004)]
+    for seed in range(6):
+        ref = random_notes(40, 3.0, seed=seed, midi_range=(36, 84))
+        ref = np.vstack([ref, ref[:3] + [0.05, 0.1, 0]])          # overlapping same-pitch notes
+        cases += [(ref, est, 3.0 + 0.1 * seed) for est in varied_estimates(ref, rng)]
+    for ref, est, duration in cases:
+        assert frame_scores(ref, est, duration) == mir_eval_frame_scores(ref, est, duration)
+
+
+def test_frame_scores_off_the_midi_grid_fall_back_to_mir_eval():
+    est = REF.copy()
+    est[:, 2] += 0.4                    # within a quarter tone: mir_eval still matches them
+    assert frame_scores(REF, est, 3.0) == mir_eval_frame_scores(REF, est, 3.0)
+    assert frame_scores(REF, est, 3.0)["acc_frame"] == pytest.approx(1.0)

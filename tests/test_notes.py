@@ -108,3 +108,57 @@ def test_attack_rule_drops_a_creeping_activation():
     assert attack[:, 2].tolist() == [60] and attack[0, 0] == pytest.approx(30 * FRAME)
     with pytest.raises(NmfabError, match="onset"):
         activations_to_notes(rows, [50, 60], SR, HOP, onset="peak")
+
+
+def reference_notes(activations, pitches, threshold, hysteresis, min_duration, max_peak_shift,
+                    sr=SR, hop=HOP):
+    """The slow obvious path: :func:`row_notes` on each row in turn (the former implementation)."""
+    from nmfab.mir.notes import row_notes
+
+    activations = np.asarray(activations, dtype=np.float64)
+    scale = float(np.max(activations, initial=0.0))
+    if scale <= 0:
+        return np.zeros((0, 4))
+    frame_s = hop / float(sr)
+    on_level = threshold * scale
+    notes = []
+    for pitch, row in zip(pitches, activations):
+        for onset, offset, peak in row_notes(row, on_level, hysteresis * on_level,
+                                             int(round(max_peak_shift / frame_s))):
+            if (offset - onset) * frame_s >= min_duration:
+                notes.append((onset * frame_s, offset * frame_s, float(pitch), peak / scale))
+    notes = np.array(notes, dtype=np.float64).reshape(-1, 4)
+    return notes[np.lexsort((notes[:, 2], notes[:, 0]))]
+
+
+def random_activations(rng, n_pitches, n_frames, kind):
+    """Bursty activations; ``kind="ties"`` quantises them so that rises and levels tie often."""
+    acts = np.zeros((n_pitches, n_frames))
+    for row in acts:
+        for start in rng.integers(0, n_frames, rng.integers(0, 8)):
+            length = rng.integers(1, 40)
+            row[start:start + length] += rng.uniform(0.05, 1) * np.exp(
+                -np.arange(min(length, n_frames - start)) / rng.uniform(2, 20))
+    acts += rng.uniform(0, 0.03, acts.shape) * (rng.uniform(size=acts.shape) < 0.3)
+    return np.round(acts * 8) / 8 if kind == "ties" else acts
+
+
+@pytest.mark.parametrize("kind", ["smooth", "ties"])
+def test_vectorised_notes_equal_the_row_by_row_reference(kind):
+    rng = np.random.default_rng(7)
+    for case in range(40):
+        n_pitches, n_frames = int(rng.integers(1, 12)), int(rng.integers(1, 200))
+        acts = random_activations(rng, n_pitches, n_frames, kind)
+        pitches = rng.permutation(np.arange(30, 30 + n_pitches))
+        if case % 5 == 0:
+            pitches[-1] = pitches[0]          # two rows of one pitch
+        for threshold in (0.02, 0.1, 0.3, 0.9):
+            hysteresis = float(rng.choice([0.2, 0.5, 1.0]))
+            min_duration = float(rng.choice([0.0, 0.05, 0.08]))
+            shift = float(rng.choice([0.0, 0.02, 0.1, 0.5]))
+            fast = activations_to_notes(acts, pitches, SR, HOP, threshold=threshold,
+                                        hysteresis=hysteresis, min_duration=min_duration,
+                                        max_peak_shift=shift)
+            slow = reference_notes(acts, pitches, threshold, hysteresis, min_duration, shift)
+            assert fast.shape == slow.shape
+            assert np.array_equal(fast, slow), (case, threshold)

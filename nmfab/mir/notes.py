@@ -110,6 +110,50 @@ def attack_notes(row, on_level, off_level, min_gap):
     return notes
 
 
+def level_notes(activations, on_level, off_level, max_shift):
+    """:func:`row_notes` on every row at once: arrays ``(row, onset, offset, peak)``.
+
+    Same notes, in the same order (by row, then time), with the same values as
+    calling :func:`row_notes` on each row: the runs above ``off_level`` are
+    found on all rows together, the crossing of ``on_level`` by a running
+    minimum of the next frame above it, and the steepest rise in a window of at
+    most ``2 max_shift + 1`` frames by one masked ``argmax``.
+    """
+    n_rows, n_frames = activations.shape
+    padded = np.zeros((n_rows, n_frames + 2), dtype=np.int8)
+    padded[:, 1:-1] = activations >= off_level
+    edges = np.diff(padded, axis=1)
+    rows, starts = np.nonzero(edges == 1)
+    ends = np.nonzero(edges == -1)[1]          # same row order: one end per start
+    flat = activations.ravel()
+    above = np.flatnonzero(flat >= on_level)
+    # first frame >= on_level at or after each start (flat index), if inside the run
+    first = np.searchsorted(above, rows * n_frames + starts)
+    first = np.append(above, flat.size)[first]
+    keep = first < rows * n_frames + ends
+    rows, starts, ends, first = rows[keep], starts[keep], ends[keep], first[keep]
+    crossing = first - rows * n_frames
+    # peak: max over [crossing, end) of each run
+    bounds = np.empty(2 * rows.size, dtype=np.intp)
+    bounds[0::2], bounds[1::2] = first, rows * n_frames + ends
+    peaks = np.maximum.reduceat(np.append(flat, 0.0), bounds)[0::2] if rows.size else flat[:0]
+    # previous_end: the end of the previous kept run of the same row, else 0
+    previous_end = np.zeros_like(ends)
+    same = rows[1:] == rows[:-1]
+    previous_end[1:][same] = ends[:-1][same]
+    lowest = np.maximum(np.maximum(crossing - max_shift, previous_end), 1)
+    highest = np.minimum(crossing + max_shift, ends - 1)
+    # rise at frame t (t >= 1): row[t] - row[t - 1], -inf outside [lowest, highest]
+    offsets = np.arange(2 * max_shift + 1)
+    frames = lowest[:, None] + offsets
+    inside = frames <= highest[:, None]
+    frames = np.where(inside, frames, 1)
+    base = (rows * n_frames)[:, None]
+    rise = np.where(inside, flat[base + frames] - flat[base + frames - 1], -np.inf)
+    onsets = np.where(highest < lowest, crossing, lowest + np.argmax(rise, axis=1))
+    return rows, onsets, ends, peaks
+
+
 def activations_to_notes(activations, pitches, sr, hop_length, threshold=0.15, hysteresis=0.5,
                          min_duration=0.05, max_peak_shift=0.1, scale=None, onset="level"):
     """Turn pitch activations into notes.
@@ -158,6 +202,14 @@ def activations_to_notes(activations, pitches, sr, hop_length, threshold=0.15, h
     on_level = threshold * scale
     max_shift = int(round(max_peak_shift / frame_s))
     min_gap = max(int(round(min_duration / frame_s)), 1)
+    if onset == "level" and max_shift >= 0 and np.all(np.isfinite(activations)):
+        rows, onsets, ends, peaks = level_notes(activations, on_level, hysteresis * on_level,
+                                                max_shift)
+        long = (ends - onsets) * frame_s >= min_duration
+        pitch_values = np.asarray(pitches, dtype=np.float64).reshape(-1)
+        notes = np.column_stack([onsets[long] * frame_s, ends[long] * frame_s,
+                                 pitch_values[rows[long]], peaks[long] / scale])
+        return notes[np.lexsort((notes[:, 2], notes[:, 0]))]
     notes = []
     for pitch, row in zip(pitches, activations):
         found = (row_notes(row, on_level, hysteresis * on_level, max_shift) if onset == "level"
