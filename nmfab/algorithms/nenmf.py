@@ -55,36 +55,44 @@ def flat(a):
     return a.reshape(-1)
 
 
-def _ogm_compiled(X, G, B, inner_iter, fixed=None):
-    """:func:`ogm` for C-ordered numpy arrays, through the compiled passes."""
-    L = float(np.linalg.norm(G, 2))
-    start, G_prev = X, G @ X
-    B = np.ascontiguousarray(B)
+def _array_api_passes():
+    """OGM's elementwise passes as array-API expressions (numpy or torch)."""
+    def project(Y, G_Y, B, L):
+        return clip_nonneg(Y - (G_Y - B) / L)
+
+    def combine(new, G_new, B, prev, G_prev, momentum):
+        xp = namespace(new)
+        return (xp.sum(new * (0.5 * G_new - B)), new + momentum * (new - prev),
+                G_new + momentum * (G_new - G_prev))        # G @ Y by linearity
+
+    def keep(better, new, best, obj, best_obj):        # no host sync on a GPU
+        xp = namespace(new)
+        return xp.where(better, new, best), xp.where(better, obj, best_obj)
+
+    return project, combine, keep
+
+
+def _compiled_passes(X):
+    """The same passes for C-ordered numpy arrays shaped like X, as compiled loops."""
     Y_buf, G_Y_buf = np.empty_like(X), np.empty_like(X)
-    best = X
-    best_obj = _objective_and_extrapolate(flat(X), flat(G_prev), flat(B), flat(X), flat(G_prev),
-                                          0.0, flat(Y_buf), flat(G_Y_buf))
-    Y, G_Y, prev, alpha = X, G_prev, X, 1.0
-    for _ in range(inner_iter):
-        new = np.empty_like(X)
-        _project(flat(Y), flat(G_Y), flat(B), L, flat(new))
-        if fixed is not None:
-            new[fixed, :] = start[fixed, :]
-        G_new = G @ new
-        alpha_next = (1.0 + (4.0 * alpha * alpha + 1.0) ** 0.5) / 2.0
-        momentum = (alpha - 1.0) / alpha_next
+
+    def project(Y, G_Y, B, L):
+        new = np.empty_like(Y)
+        _project(flat(Y), flat(G_Y), flat(B), float(L), flat(new))
+        return new
+
+    def combine(new, G_new, B, prev, G_prev, momentum):
         obj = _objective_and_extrapolate(flat(new), flat(G_new), flat(B), flat(prev),
                                          flat(G_prev), momentum, flat(Y_buf), flat(G_Y_buf))
-        if obj < best_obj:
-            best, best_obj = new, obj
-        Y, G_Y = Y_buf, G_Y_buf
-        prev, G_prev, alpha = new, G_new, alpha_next
-    if fixed is not None:
-        best[fixed, :] = start[fixed, :]
-    return best
+        return obj, Y_buf, G_Y_buf
+
+    def keep(better, new, best, obj, best_obj):
+        return (new, obj) if better else (best, best_obj)
+
+    return project, combine, keep
 
 
-def ogm(X, G, B, inner_iter, fixed=None):
+def ogm(X, G, B, inner_iter, fixed=None, passes=None):
     """Approximately solve ``min_{X>=0} 0.5 <X, G X> - <X, B>`` (X: K x N) by OGM.
 
     Parameters
@@ -97,30 +105,29 @@ def ogm(X, G, B, inner_iter, fixed=None):
     inner_iter : int
     fixed : boolean array (K,) or None
         Rows kept at their starting value.
+    passes : tuple, optional
+        The elementwise passes (:func:`_array_api_passes`, the default, or
+        :func:`_compiled_passes` for C-ordered numpy arrays).
 
     Returns
     -------
     array (K, N): the best iterate met (never worse than X).
     """
-    xp = namespace(X)
-    L = xp.linalg.matrix_norm(G, ord=2)
+    project, combine, keep = passes or _array_api_passes()
+    L = namespace(X).linalg.matrix_norm(G, ord=2)
     start = X
     G_prev = G @ X
-    best, best_obj = X, xp.sum(X * (0.5 * G_prev - B))
-    Y, G_Y, prev, alpha = X, G_prev, X, 1.0
+    best_obj = combine(X, G_prev, B, X, G_prev, 0.0)[0]
+    best, Y, G_Y, prev, alpha = X, X, G_prev, X, 1.0
     for _ in range(inner_iter):
-        new = clip_nonneg(Y - (G_Y - B) / L)
+        new = project(Y, G_Y, B, L)
         if fixed is not None:
             new[fixed, :] = start[fixed, :]
         G_new = G @ new                        # the only K x K x N product of the step
-        obj = xp.sum(new * (0.5 * G_new - B))
-        better = obj < best_obj
-        best = xp.where(better, new, best)
-        best_obj = xp.where(better, obj, best_obj)
         alpha_next = (1.0 + (4.0 * alpha * alpha + 1.0) ** 0.5) / 2.0
         momentum = (alpha - 1.0) / alpha_next
-        Y = new + momentum * (new - prev)
-        G_Y = G_new + momentum * (G_new - G_prev)     # G @ Y by linearity
+        obj, Y, G_Y = combine(new, G_new, B, prev, G_prev, momentum)
+        best, best_obj = keep(obj < best_obj, new, best, obj, best_obj)
         prev, G_prev, alpha = new, G_new, alpha_next
     if fixed is not None:
         best[fixed, :] = start[fixed, :]
@@ -131,9 +138,13 @@ def make_nenmf(V, W, H, *, beta, fixed_W=None, fixed_H=None, l1_H=0.0, inner_ite
     """Build the one-iteration NeNMF step (W subproblem, then H subproblem)."""
     mask_W, mask_H = bool_mask(fixed_W, V), bool_mask(fixed_H, V)
 
-    solve = ogm
-    if numba is not None and is_numpy(V):
-        solve = (lambda X, *args: _ogm_compiled(np.ascontiguousarray(X), *args))
+    compiled = numba is not None and is_numpy(V)
+
+    def solve(X, G, B, inner_iter, fixed):
+        if not compiled:
+            return ogm(X, G, B, inner_iter, fixed)
+        X = np.ascontiguousarray(X)
+        return ogm(X, G, np.ascontiguousarray(B), inner_iter, fixed, _compiled_passes(X))
 
     def step(W, H):
         Wt = solve(W.T, H @ H.T, H @ V.T, inner_iter, mask_W)
