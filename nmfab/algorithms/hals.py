@@ -67,13 +67,9 @@ def _kernel_sweep(Xt, At, B, free, block):
 _BLOCK = 8
 
 
-def _compiled_update(Xt, At, B, free, max_sweeps, delta):
-    """:func:`hals_update` on the transposed factor ``Xt``, by the compiled sweep."""
-    first = _kernel(Xt, At, B, free, _BLOCK)
-    for _ in range(max_sweeps - 1):
-        if _kernel(Xt, At, B, free, _BLOCK) <= delta * delta * first:
-            break
-    return Xt
+def _compiled_sweep(Xt, At, B, free):
+    """:func:`_sweep` on the transposed factor ``Xt``, compiled, by blocks of ``_BLOCK`` rows."""
+    return _kernel(Xt, At, B, free, _BLOCK)
 
 
 _kernel = None if numba is None else numba.njit(
@@ -98,11 +94,15 @@ def _sweep(X, A, B, free):
     return scalar(change)
 
 
-def hals_update(X, A, B, free, max_sweeps, delta):
-    """Accelerated HALS update of X given A = (data) x (other factor)^T and Gram B."""
-    first = _sweep(X, A, B, free)
+def hals_update(X, A, B, free, max_sweeps, delta, sweep=_sweep):
+    """Accelerated HALS update of X given A = (data) x (other factor)^T and Gram B.
+
+    ``sweep``: :func:`_sweep` (columns of X, any array API) or :func:`_compiled_sweep`
+    (rows of the transposed factor, numpy).
+    """
+    first = sweep(X, A, B, free)
     for _ in range(max_sweeps - 1):
-        if _sweep(X, A, B, free) <= delta * delta * first:
+        if sweep(X, A, B, free) <= delta * delta * first:
             break
     return X
 
@@ -127,10 +127,10 @@ def make_hals(V, W, H, *, beta, fixed_W=None, fixed_H=None, l1_H=0.0, alpha=0.5,
 
         def compiled_step(W, H):
             Wt = np.ascontiguousarray(W.T)
-            _compiled_update(Wt, H @ V.T, H @ H.T, free_W, sweeps_W, delta)
+            hals_update(Wt, H @ V.T, H @ H.T, free_W, sweeps_W, delta, _compiled_sweep)
             W[...] = Wt.T
             Hc = np.ascontiguousarray(H)
-            _compiled_update(Hc, W.T @ V, W.T @ W, free_H, sweeps_H, delta)
+            hals_update(Hc, W.T @ V, W.T @ W, free_H, sweeps_H, delta, _compiled_sweep)
             if Hc is not H:
                 H[...] = Hc
             return W, H
