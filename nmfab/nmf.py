@@ -225,12 +225,11 @@ def factorize(V, rank=None, *, algorithm="mu", beta=2.0, init="nndsvda", W0=None
     W, H = like(W, V), like(H, V)
     step = spec.make(V, W, H, beta=beta, fixed_W=fixed_W, fixed_H=fixed_H, l1_H=l1_H, **params)
 
-    def objective(V, W, H):
-        if run_objective is not None:           # state fixed by make (AlgorithmSpec.make)
-            return run_objective(V, W, H)
+    def declared_objective(V, W, H):
         return spec.objective(V, W, H, beta=beta, l1_H=l1_H, **params)
 
-    run_objective = getattr(step, "objective", None)
+    # a run's own objective when it depends on state make fixed (AlgorithmSpec.make)
+    objective = getattr(step, "objective", None) or declared_objective
 
     W, H, history, n_iter, stop = _run(step, objective, V, W, H, max_iter, float(tol),
                                        max_time, eval_every)
