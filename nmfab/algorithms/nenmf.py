@@ -12,10 +12,11 @@ bit-identically.
 
 Speed: an inner step is one small product and some fifteen K x N elementwise
 operations, which dominate at spectrogram sizes. For numpy data, with numba
-(installed with librosa), they run as two compiled passes (:func:`_project`,
-:func:`_objective_and_extrapolate`): the same operations in the same order,
-except that the objective is summed sequentially (float64 iterates equal to
-the numpy path's up to the rare tie it could break differently).
+(installed with librosa), they run as compiled passes (:func:`_project`,
+:func:`_objective`, :func:`_extrapolate`): the same operations in the same
+order, except that the objective is summed in float64 in any order
+(vectorised); iterates equal the numpy path's up to the rare tie that summation
+order could break differently in the best-iterate test.
 """
 import numpy as np
 
@@ -34,20 +35,27 @@ def _project(Y, G_Y, B, L, new):
         new[i] = max(Y[i] - (G_Y[i] - B[i]) / L, 0.0)
 
 
-def _objective_and_extrapolate(new, G_new, B, prev, G_prev, momentum, Y, G_Y):
-    """Flat arrays: returns ``sum(new * (0.5 G_new - B))``; ``Y, G_Y <-`` the extrapolations."""
+def _objective(new, G_new, B):
+    """Flat arrays: ``sum(new * (0.5 G_new - B))`` in float64."""
     obj = 0.0
     for i in range(new.size):
         obj += new[i] * (0.5 * G_new[i] - B[i])
+    return obj
+
+
+def _extrapolate(new, G_new, prev, G_prev, momentum, Y, G_Y):
+    """Flat arrays: ``Y, G_Y <-`` the extrapolations of ``new`` and ``G_new``."""
+    for i in range(new.size):
         Y[i] = new[i] + momentum * (new[i] - prev[i])
         G_Y[i] = G_new[i] + momentum * (G_new[i] - G_prev[i])
-    return obj
 
 
 if numba is not None:
     _project = numba.njit(_project, cache=True, nogil=True, error_model="numpy")
-    _objective_and_extrapolate = numba.njit(_objective_and_extrapolate, cache=True,
-                                            nogil=True, error_model="numpy")
+    # the sum in any order (vectorised: 4x faster on float32); the elementwise passes strict
+    _objective = numba.njit(_objective, cache=True, nogil=True, error_model="numpy",
+                            fastmath={"reassoc"})
+    _extrapolate = numba.njit(_extrapolate, cache=True, nogil=True, error_model="numpy")
 
 
 def flat(a):
@@ -82,8 +90,9 @@ def _compiled_passes(X):
         return new
 
     def combine(new, G_new, B, prev, G_prev, momentum):
-        obj = _objective_and_extrapolate(flat(new), flat(G_new), flat(B), flat(prev),
-                                         flat(G_prev), momentum, flat(Y_buf), flat(G_Y_buf))
+        obj = _objective(flat(new), flat(G_new), flat(B))
+        _extrapolate(flat(new), flat(G_new), flat(prev), flat(G_prev), momentum, flat(Y_buf),
+                     flat(G_Y_buf))
         return obj, Y_buf, G_Y_buf
 
     def keep(better, new, best, obj, best_obj):
