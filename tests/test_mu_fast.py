@@ -67,3 +67,45 @@ def test_wholly_fixed_W_runs_only_the_H_updates(beta):
     assert np.array_equal(res.W, W)
     np.testing.assert_allclose(res.H, H * scale, rtol=1e-10)
     assert np.all(np.diff(res.loss) <= 1e-12 * res.loss[0])
+
+
+@pytest.mark.skipif(mu.numba is None, reason="numba (a librosa dependency) is not installed")
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("beta", [2.0, 1.0, 0.0])
+def test_compiled_update_pass_is_bit_identical(monkeypatch, dtype, beta):
+    """The fused ``X *= (num / max(den, EPS)) ** gamma`` (+ float32 floor) against numpy's passes,
+    over whole runs (W and H free, then a run with fixed rows, which takes the numpy path)."""
+    rng = np.random.default_rng(5)
+    V = (rng.gamma(0.5, size=(50, 10)) @ rng.gamma(0.5, size=(10, 70))).astype(dtype)
+    V[:, :5] = 0.0 if beta > 0 else V[:, :5]        # silent frames: the float32 floor acts
+    W0, H0, _ = initialize(V, 6, "nndsvda")
+    runs = []
+    for kernel in (mu._apply_kernel, None):
+        monkeypatch.setattr(mu, "_apply_kernel", kernel)
+        runs.append(nmfab.factorize(V, W0=W0, H0=H0, beta=beta, max_iter=30, tol=0,
+                                    eval_every=10))
+    compiled, plain = runs
+    np.testing.assert_array_equal(compiled.W, plain.W)
+    np.testing.assert_array_equal(compiled.H, plain.H)
+    np.testing.assert_array_equal(compiled.loss, plain.loss)
+
+
+@pytest.mark.skipif(mu.numba is None, reason="numba (a librosa dependency) is not installed")
+def test_compiled_update_pass_follows_numpy_on_edge_values(monkeypatch):
+    """Denominators below EPS (and 0), a NaN, the float32 floor: numpy's results, bit for bit."""
+    rng = np.random.default_rng(6)
+    kernel = mu._apply_kernel
+    for dtype in (np.float32, np.float64):
+        X = rng.random((4, 7)).astype(dtype)
+        X[0, 0] = 1e-30 if dtype == np.float32 else 0.0
+        num = rng.random((4, 7)).astype(dtype)
+        num[1, 2] = np.nan
+        for den in (rng.random((4, 7)), rng.random((1, 7)), rng.random((4, 1))):
+            den = den.astype(dtype)
+            den.flat[0], den.flat[-1] = 0.0, 1e-12
+            for gamma in (1.0, 0.5):
+                results = []
+                for path in (kernel, None):
+                    monkeypatch.setattr(mu, "_apply_kernel", path)
+                    results.append(mu._apply(X.copy(), num.copy(), den.copy(), gamma, None, 0))
+                np.testing.assert_array_equal(*results)

@@ -12,7 +12,8 @@ multiple of 1/2, several times cheaper than a fractional power), and gets
 allocated once per run (one for beta = 1). For beta = 0 on numpy the three
 F x T passes (reciprocal, two products) are one compiled pass when numba
 (installed with librosa) is present, bit-identical to the numpy passes and about
-twice as fast.
+twice as fast; likewise the K x N passes that apply an update (divide, power,
+multiply, float32 floor) are one compiled pass (:func:`_apply`).
 
 float32: entries that MU drives toward zero would make subnormal products in
 the GEMMs (5-7x slower: the float32 harmonic transcription runs were 4-7x
@@ -58,8 +59,27 @@ def _is_pass(v, m, p):
         p[i] = v[i] * y * y
 
 
+def _apply_pass(X, num, den, eps, root, floor):
+    """2-d arrays (``den`` broadcast to X's shape): ``X <- max(X (num / max(den, eps))**g,
+    floor)`` with g = 1/2 when ``root`` else 1 (no floor: ``floor = -inf``); numpy's NaN rules."""
+    for i in range(X.shape[0]):
+        for j in range(X.shape[1]):
+            d = den[i, j]
+            if d < eps:
+                d = eps
+            q = num[i, j] / d
+            if root:
+                q = np.sqrt(q)
+            x = X[i, j] * q
+            if x < floor:
+                x = floor
+            X[i, j] = x
+
+
 _is_kernel = None if numba is None else numba.njit(_is_pass, cache=True, nogil=True,
                                                      error_model="numpy")
+_apply_kernel = None if numba is None else numba.njit(_apply_pass, cache=True, nogil=True,
+                                                      error_model="numpy")
 
 
 def mm_exponent(beta):
@@ -101,8 +121,16 @@ def _apply(X, num, den, gamma, fixed, axis):
     """``X *= (num / max(den, EPS)) ** gamma`` leaving the ``fixed`` slices at factor 1.
 
     float32 numpy factors are then floored at the square root of the smallest
-    normal float32 (about 1.1e-19; fixed slices untouched).
+    normal float32 (about 1.1e-19; fixed slices untouched). On numpy, with numba,
+    for gamma 1 or 1/2 and nothing fixed, this is one compiled pass, bit-identical
+    to the numpy passes (``x ** 0.5`` is numpy's correctly rounded square root).
     """
+    if (_apply_kernel is not None and fixed is None and gamma in (1.0, 0.5) and is_numpy(X)
+            and X.dtype == num.dtype == den.dtype):
+        floor = _FLOOR32 if X.dtype == np.float32 else -np.inf
+        _apply_kernel(X, num, np.broadcast_to(den, X.shape), X.dtype.type(EPS),
+                      gamma == 0.5, X.dtype.type(floor))
+        return X
     floor_(den)
     num /= den
     if gamma != 1:
