@@ -5,52 +5,8 @@ with the limits ``sum(V log(V/Y) - V + Y)`` (beta = 1, generalised Kullback-Leib
 and ``sum(V/Y - log(V/Y) - 1)`` (beta = 0, Itakura-Saito); beta = 2 gives half
 the squared Frobenius norm, as in scikit-learn. ``Y = WH + EPS`` (the eps
 policy of :mod:`nmfab.backend`) for beta < 2.
-
-Speed: for numpy data at beta = 1 and 0, with numba (installed with librosa),
-the F x T passes after the product ``WH`` (add EPS, divide, floor, log, sums:
-five to seven passes) are one compiled pass summing in float64; it equals the
-numpy passes to rounding (closer to the exact sum for float32 data, which numpy
-sums in float32). The loss is then about twice as cheap to evaluate.
 """
-import math
-
-import numpy as np
-
-from .backend import EPS, divide_into, floor_, inner, is_numpy, log_, namespace, power_into, scalar
-
-try:
-    import numba
-except ImportError:            # librosa's numba missing (a stripped install): numpy passes
-    numba = None
-
-
-def _kl_pass(v, y, eps):
-    """Flat arrays: ``sum(m - v + v log(max(v / m, eps)))`` with ``m = y + eps``, in float64."""
-    total = 0.0
-    for i in range(v.size):
-        m = float(y[i]) + eps
-        x = float(v[i])
-        total += m - x
-        if x != 0.0:
-            total += x * math.log(max(x / m, eps))
-    return total
-
-
-def _is_pass(v, y, eps):
-    """Flat arrays: ``sum(r - log r - 1)`` with ``r = v / (y + eps)``, in float64."""
-    total = 0.0
-    for i in range(v.size):
-        r = float(v[i]) / (float(y[i]) + eps)
-        total += r - math.log(r) - 1.0
-    return total
-
-
-if numba is not None:
-    _kl_pass = numba.njit(_kl_pass, cache=True, nogil=True, error_model="numpy")
-    _is_pass = numba.njit(_is_pass, cache=True, nogil=True, error_model="numpy")
-    _COMPILED = {1: _kl_pass, 0: _is_pass}
-else:
-    _COMPILED = {}
+from .backend import EPS, divide_into, floor_, inner, log_, namespace, power_into, scalar
 
 
 def safe_data(V, beta):
@@ -83,8 +39,6 @@ def beta_divergence(V, W, H, beta, WH=None):
     """
     xp = namespace(V)
     Y = W @ H if WH is None else WH
-    if beta in _COMPILED and is_numpy(Y) and is_numpy(V):
-        return _COMPILED[beta](np.ravel(V), np.ravel(Y), EPS)
     if beta == 2:
         Y -= V
         return 0.5 * scalar(inner(Y, Y))
