@@ -60,20 +60,28 @@ def _is_pass(v, m, p):
 
 
 def _apply_pass(X, num, den, eps, root, floor):
-    """2-d arrays (``den`` broadcast to X's shape): ``X <- max(X (num / max(den, eps))**g,
+    """2-d arrays, ``den`` of X's shape, 1 x T or K x 1: ``X <- max(X (num / max(den, eps))**g,
     floor)`` with g = 1/2 when ``root`` else 1 (no floor: ``floor = -inf``); numpy's NaN rules."""
-    for i in range(X.shape[0]):
-        for j in range(X.shape[1]):
-            d = den[i, j]
-            if d < eps:
-                d = eps
-            q = num[i, j] / d
-            if root:
-                q = np.sqrt(q)
-            x = X[i, j] * q
-            if x < floor:
-                x = floor
-            X[i, j] = x
+    K, T = X.shape
+    for i in range(K):
+        x_i, n_i = X[i], num[i]
+        if den.shape[1] == 1 and T != 1:            # one denominator per row
+            d = den[i, 0]
+            d = eps if d < eps else d
+            for j in range(T):
+                q = n_i[j] / d
+                q = np.sqrt(q) if root else q
+                x = x_i[j] * q
+                x_i[j] = floor if x < floor else x
+        else:
+            d_i = den[0] if den.shape[0] == 1 else den[i]
+            for j in range(T):
+                d = d_i[j]
+                d = eps if d < eps else d
+                q = n_i[j] / d
+                q = np.sqrt(q) if root else q
+                x = x_i[j] * q
+                x_i[j] = floor if x < floor else x
 
 
 _is_kernel = None if numba is None else numba.njit(_is_pass, cache=True, nogil=True,
@@ -125,11 +133,11 @@ def _apply(X, num, den, gamma, fixed, axis):
     for gamma 1 or 1/2 and nothing fixed, this is one compiled pass, bit-identical
     to the numpy passes (``x ** 0.5`` is numpy's correctly rounded square root).
     """
+    K, T = X.shape
     if (_apply_kernel is not None and fixed is None and gamma in (1.0, 0.5) and is_numpy(X)
-            and X.dtype == num.dtype == den.dtype):
+            and X.dtype == num.dtype == den.dtype and den.shape in ((K, T), (1, T), (K, 1))):
         floor = _FLOOR32 if X.dtype == np.float32 else -np.inf
-        _apply_kernel(X, num, np.broadcast_to(den, X.shape), X.dtype.type(EPS),
-                      gamma == 0.5, X.dtype.type(floor))
+        _apply_kernel(X, num, den, X.dtype.type(EPS), gamma == 0.5, X.dtype.type(floor))
         return X
     floor_(den)
     num /= den
