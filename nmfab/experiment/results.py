@@ -3,7 +3,9 @@
 Why SQLite (Python's ``sqlite3``): every write is a transaction that commits
 whole or not at all, including when the disk is full; WAL journaling lets
 ``-d`` read while ``-c`` writes; a kill at any moment loses only the rows in
-flight; and nothing read back can run code (rows are JSON text, never pickle).
+flight (commits are synced at WAL checkpoints, SQLite's ``synchronous=NORMAL``:
+a killed process loses no committed row, a power cut may lose the last few,
+never the file); and nothing read back can run code (rows are JSON text, never pickle).
 Each row carries the SHA-256 of its JSON, checked on every read: a damaged row
 is reported in one line and treated as missing, so ``-c`` recomputes it. A file
 that is not a readable database is set aside (``.corrupt-<time>``), its
@@ -126,6 +128,8 @@ class ResultsStore:
                 connection.execute("PRAGMA journal_mode=WAL")
                 connection.execute(SCHEMA)
                 self._ready = True
+            if write:       # WAL + NORMAL: a commit survives a killed process (not a power cut)
+                connection.execute("PRAGMA synchronous=NORMAL")
             yield connection
         except sqlite3.Error as error:
             if is_disk_full(error):
