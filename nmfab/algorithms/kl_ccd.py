@@ -43,6 +43,7 @@ from scipy.linalg import get_blas_funcs
 from ..backend import (EPS, contiguous, device, floor_, is_numpy, is_torch, matmul_into,
                        namespace)
 from . import AlgorithmSpec, Interval, Param, register
+from ._kl_ccd_kernel import available as compiled_available, ccd_sweep
 
 BLOCK_ELEMENTS = 1 << 15       # entries of one row block of V / M (fits in L2 cache)
 
@@ -183,11 +184,42 @@ def transposed_data(V):
     return contiguous(V.T)
 
 
+def compiled_kl_ccd(V, free_W, free_H, inner_iter, shrink):
+    """The one-iteration step on numpy arrays through the compiled sweep (numba).
+
+    W: rows of V, model ``W H + EPS`` from one GEMM, components the rows of H.
+    H: the same on the transposed problem (V^T made once, rows of H^T, rows of W^T).
+    """
+    Vc, Vt = np.ascontiguousarray(V), np.ascontiguousarray(V.T)
+    M, Mt = np.empty_like(Vc), np.empty_like(Vt)
+    free_W, free_H = (np.asarray(f, dtype=np.int64) for f in (free_W, free_H))
+    floor = bool(np.finfo(V.dtype).eps > 1e-10)           # float32: floor after updates
+
+    def half(data, model, X, A, free):
+        np.matmul(X, A, out=model)
+        model += EPS
+        ccd_sweep(data, model, X, A, A.sum(axis=1), free, inner_iter, shrink, floor)
+
+    def compiled_step(W, H):
+        Wc, Hc = np.ascontiguousarray(W), np.ascontiguousarray(H)
+        half(Vc, M, Wc, Hc, free_W)
+        Ht, Wt = np.ascontiguousarray(H.T), np.ascontiguousarray(Wc.T)
+        half(Vt, Mt, Ht, Wt, free_H)
+        if Wc is not W:
+            W[...] = Wc
+        H[...] = Ht.T
+        return W, H
+
+    return compiled_step
+
+
 def make_kl_ccd(V, W, H, *, beta, fixed_W=None, fixed_H=None, l1_H=0.0, inner_iter=1,
                 shrink=0.1):
-    """Build the one-iteration KL-CCD step (W then H)."""
+    """Build the one-iteration KL-CCD step (W then H): compiled for numpy with numba."""
     K = W.shape[1]
     free_W, free_H = free_components(fixed_W, K), free_components(fixed_H, K)
+    if compiled_available() and is_numpy(V):
+        return compiled_kl_ccd(V, free_W, free_H, inner_iter, shrink)
     rows_W = RowBlocks(V)
     rows_H = RowBlocks(transposed_data(V))
 
