@@ -235,3 +235,27 @@ def test_sn_damping_uses_the_real_constant():
     W_int, _ = sn_reference(V, W0 * 40.0, H0, 1, 0.2, cast=int)
     np.testing.assert_allclose(W, W_ref, rtol=1e-9)
     assert np.abs(W - W_int).max() > 1e-3 * np.abs(W_int).max()
+
+
+def test_compiled_sweep_follows_the_blas_thread_limit(monkeypatch):
+    """threadpoolctl limits (the runner's workers) cap the sweep's numba threads; numba's
+    own setting is restored after each step."""
+    numba = pytest.importorskip("numba")
+    from threadpoolctl import threadpool_limits
+    from nmfab.algorithms._kl_ccd_kernel import numba_threads, sweep_threads
+
+    assert 1 <= sweep_threads() <= numba.get_num_threads()
+    used = []
+
+    def recording(threads):
+        used.append(threads)
+        return numba_threads(threads)
+
+    monkeypatch.setattr(kl_ccd_module, "numba_threads", recording)
+    V, W, H = spectrogram_like(seed=7)
+    before = numba.get_num_threads()
+    with threadpool_limits(limits=1):
+        assert sweep_threads() == 1
+        step = make_ccd("compiled", V, W, H)
+    step(W, H)
+    assert used == [1] and numba.get_num_threads() == before

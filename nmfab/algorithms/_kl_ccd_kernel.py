@@ -16,6 +16,8 @@ safeguard) and the gradient and curvature of the component stepped next (k
 again, or the next free one), so a step costs one pass and a rejected
 (secant) step a second one.
 """
+from contextlib import contextmanager
+
 from ..backend import EPS
 
 try:
@@ -105,3 +107,26 @@ def available():
     """Whether the compiled sweep can run (numba installed)."""
     return numba is not None
 
+
+def sweep_threads():
+    """Threads for :func:`ccd_sweep`: numba's, at most BLAS's current limit.
+
+    threadpoolctl limits (the experiment runner's workers, the benchmarks' one
+    thread) do not reach numba's own pool; following them keeps n worker processes
+    from running n x numba's threads on the same cores.
+    """
+    from threadpoolctl import ThreadpoolController
+
+    blas = ThreadpoolController().select(user_api="blas").lib_controllers
+    return max(1, min([numba.get_num_threads()] + [c.num_threads for c in blas]))
+
+
+@contextmanager
+def numba_threads(threads):
+    """numba's thread count set to ``threads`` inside the block (numba's setting is per thread)."""
+    saved = numba.get_num_threads()
+    numba.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        numba.set_num_threads(saved)
