@@ -9,7 +9,7 @@ every iteration, with the algorithm's wall time (loss evaluations excluded, see
 ``nmfab.factorize``); ``mu`` runs first (at least 200 iterations) and every other
 algorithm gets at least the time mu took. Repeated runs replay the same iterates
 (same number of iterations) and the time of each iteration is the median over
-repeats. BLAS runs single-threaded unless ``--threads`` says otherwise.
+repeats. BLAS and numba run single-threaded unless ``--threads`` says otherwise.
 
 Printed: for each (beta, data, rank) and algorithm, the time and iteration at
 which the relative gap ``(loss - best) / best`` first falls below 1e-2 and 1e-4
@@ -23,7 +23,7 @@ Algorithms whose objective is not the plain divergence of ``WH`` (their own
 apart and not compared: a gap between such an objective and the divergence of
 ``WH`` means nothing. Where one algorithm alone is compared, its gap is to its
 own final loss.
-Run: ``python benchmarks/bench_convergence.py [--quick] [--out PATH]``.
+Run: ``python benchmarks/bench_convergence.py [--quick] [--betas 1] [--out PATH]``.
 """
 import argparse
 import time
@@ -169,9 +169,16 @@ def main(argv=None):
     parser.add_argument("--repeats", type=int, default=None,
                         help="timed repetitions per run (median); default 3, 1 with --quick")
     parser.add_argument("--threads", type=int, default=1,
-                        help="BLAS threads (default 1: stable timings on a shared machine)")
+                        help="BLAS and numba threads (default 1: stable timings on a shared machine)")
+    parser.add_argument("--betas", type=float, nargs="+", default=[0.0, 1.0, 2.0],
+                        help="betas to run (default: %(default)s)")
     args = parser.parse_args(argv)
     threadpool_limits(limits=args.threads)
+    try:                                   # compiled kernels (kl_ccd's prange) count too
+        import numba
+        numba.set_num_threads(min(args.threads, numba.config.NUMBA_NUM_THREADS))
+    except ImportError:
+        pass
     seconds, ranks, budget = (2.0, (10,), 1.0) if args.quick else (4.0, (10, 40), 2.0)
     repeats = args.repeats or (1 if args.quick else 3)
     missing = [str(p) for p in RECORDINGS.values() if not p.is_file()]
@@ -182,7 +189,7 @@ def main(argv=None):
                                              for n, V in specs.items())
           + f"; ranks {ranks}; time budget {budget:g} s per run; {repeats} repeat(s)")
     start, panels = time.perf_counter(), {}
-    for beta in (0.0, 1.0, 2.0):
+    for beta in args.betas:
         names, own = comparable(beta)
         print(f"\n=== beta={beta:g}: compared {names}"
               + (f"; not compared (own objective: penalty or other model): {own}" if own else ""))

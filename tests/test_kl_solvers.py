@@ -5,6 +5,7 @@ from scipy.optimize import minimize_scalar
 
 import nmfab
 from nmfab.backend import EPS
+from nmfab.algorithms import kl_ccd as kl_ccd_module
 from nmfab.algorithms.kl_ccd import make_kl_ccd
 from nmfab.algorithms.kl_sn import LAMBDA_FULL, make_kl_sn
 
@@ -76,11 +77,27 @@ def sn_reference(V, W, H, inner_iter, delta, cast=float):
     return W, H
 
 
+@pytest.fixture(params=["compiled", "vectorised"])
+def ccd_path(request, monkeypatch):
+    """kl_ccd's compiled sweep (numba, numpy arrays) or its vectorised array-API path."""
+    if request.param == "compiled":
+        pytest.importorskip("numba")
+    else:
+        monkeypatch.setattr(kl_ccd_module, "compiled_available", lambda: False)
+    return request.param
+
+
+def make_ccd(path, V, W, H, **params):
+    step = make_kl_ccd(V, W, H, beta=1.0, **params)
+    assert (step.__name__ == "compiled_step") == (path == "compiled")
+    return step
+
+
 @pytest.mark.parametrize("inner_iter,shrink", [(1, 0.1), (3, 0.0), (2, 0.5)])
-def test_ccd_step_matches_scalar_loop(inner_iter, shrink):
+def test_ccd_step_matches_scalar_loop(inner_iter, shrink, ccd_path):
     V, W0, H0 = problem()
     W, H = W0.copy(), H0.copy()
-    make_kl_ccd(V, W, H, beta=1.0, inner_iter=inner_iter, shrink=shrink)(W, H)
+    make_ccd(ccd_path, V, W, H, inner_iter=inner_iter, shrink=shrink)(W, H)
     W_ref, H_ref = ccd_reference(V, W0, H0, inner_iter, shrink)
     np.testing.assert_allclose(W, W_ref, rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(H, H_ref, rtol=1e-9, atol=1e-12)
@@ -128,14 +145,68 @@ def overshoot_problem():
     return np.array([[1.0, 1.0]]), np.array([[2.2]]), np.array([[1.0, 1.0]])
 
 
-def test_ccd_safeguard_rejects_an_uphill_newton_step():
+def test_ccd_safeguard_rejects_an_uphill_newton_step(ccd_path):
     V, W, H = overshoot_problem()
     g, h = derivatives(V[0], W[0], H.T, 0)
     newton = np.array([[max(W[0, 0] - g / h, 0.1 * W[0, 0])]])
     assert kl(V, newton, H) > kl(V, W, H)          # the unguarded step would go up
     W1 = W.copy()
-    make_kl_ccd(V, W1, H, beta=1.0, fixed_H=np.array([True]))(W1, H)
+    make_ccd(ccd_path, V, W1, H, fixed_H=np.array([True]))(W1, H)
     assert kl(V, W1, H) < kl(V, W, H) and W1[0, 0] != newton[0, 0]
+
+
+def spectrogram_like(seed, shape=(40, 30), rank=4):
+    """Entries spanning many decades, F-ordered (as librosa's), a few zeros."""
+    rng = np.random.default_rng(seed)
+    V = np.asfortranarray(rng.random(shape) ** 6 * rng.random(shape[0])[:, None] ** 4)
+    V[3, :5] = 0.0
+    return V, rng.random((shape[0], rank)) + 0.01, rng.random((rank, shape[1])) + 0.01
+
+
+@pytest.mark.parametrize("fixed,inner_iter,shrink", [(None, 1, 0.1), ("W", 2, 0.0),
+                                                     ("H", 3, 0.5), ("both", 1, 0.1)])
+def test_compiled_sweep_equals_vectorised_path(monkeypatch, fixed, inner_iter, shrink):
+    """Same iterates (float64, up to rounding) after a few iterations, fixed parts included."""
+    pytest.importorskip("numba")
+    V, W0, H0 = spectrogram_like(seed=5)
+    mask = np.array([True, False, False, True])
+    params = dict(inner_iter=inner_iter, shrink=shrink,
+                  fixed_W=mask if fixed in ("W", "both") else None,
+                  fixed_H=~mask if fixed in ("H", "both") else None)
+    runs = {}
+    for path in ("compiled", "vectorised"):
+        if path == "vectorised":
+            monkeypatch.setattr(kl_ccd_module, "compiled_available", lambda: False)
+        W, H = W0.copy(), np.asfortranarray(H0)       # H not C-ordered: written back in place
+        step = make_ccd(path, V, W, H, **params)
+        for _ in range(4):
+            assert step(W, H)[1] is H
+        runs[path] = W, H
+    (Wc, Hc), (Wv, Hv) = runs["compiled"], runs["vectorised"]
+    np.testing.assert_allclose(Wc, Wv, rtol=1e-10, atol=1e-14)
+    np.testing.assert_allclose(Hc, Hv, rtol=1e-10, atol=1e-14)
+    assert np.abs(Wc - W0).max() > 1e-3 and np.abs(Hc - H0).max() > 1e-3    # it did move
+    if params["fixed_W"] is not None:
+        np.testing.assert_array_equal(Wc[:, mask], W0[:, mask])
+    if params["fixed_H"] is not None:
+        np.testing.assert_array_equal(Hc[~mask], H0[~mask])
+
+
+def test_compiled_sweep_float32_descends_with_model_floored(ccd_path):
+    """float32: loss (float64 evaluation) never increases; close to the float64 iterates."""
+    V, W0, H0 = spectrogram_like(seed=6)
+    W, H = W0.astype(np.float32), H0.astype(np.float32)
+    V32 = V.astype(np.float32)
+    step = make_ccd(ccd_path, V32, W, H)
+    W64, H64 = W0.copy(), H0.copy()
+    step64 = make_kl_ccd(V, W64, H64, beta=1.0)
+    losses = [kl(V, W0, H0)]
+    for _ in range(5):
+        step(W, H)
+        step64(W64, H64)
+        losses.append(kl(V, W.astype(float), H.astype(float)))
+    assert np.all(np.diff(losses) <= 1e-5 * abs(losses[0])) and losses[-1] < losses[0]
+    np.testing.assert_allclose(W, W64, rtol=1e-3, atol=1e-5)
 
 
 @pytest.mark.parametrize("name", ["kl_ccd", "kl_sn"])
@@ -164,3 +235,27 @@ def test_sn_damping_uses_the_real_constant():
     W_int, _ = sn_reference(V, W0 * 40.0, H0, 1, 0.2, cast=int)
     np.testing.assert_allclose(W, W_ref, rtol=1e-9)
     assert np.abs(W - W_int).max() > 1e-3 * np.abs(W_int).max()
+
+
+def test_compiled_sweep_follows_the_blas_thread_limit(monkeypatch):
+    """threadpoolctl limits (the runner's workers) cap the sweep's numba threads; numba's
+    own setting is restored after each step."""
+    numba = pytest.importorskip("numba")
+    from threadpoolctl import threadpool_limits
+    from nmfab.algorithms._kl_ccd_kernel import numba_threads, sweep_threads
+
+    assert 1 <= sweep_threads() <= numba.get_num_threads()
+    used = []
+
+    def recording(threads):
+        used.append(threads)
+        return numba_threads(threads)
+
+    monkeypatch.setattr(kl_ccd_module, "numba_threads", recording)
+    V, W, H = spectrogram_like(seed=7)
+    before = numba.get_num_threads()
+    with threadpool_limits(limits=1):
+        assert sweep_threads() == 1
+        step = make_ccd("compiled", V, W, H)
+    step(W, H)
+    assert used == [1] and numba.get_num_threads() == before
